@@ -1,0 +1,1 @@
+"""The GUI-free core of Fathom. Nothing here imports Qt."""

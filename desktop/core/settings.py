@@ -1,0 +1,136 @@
+"""Typed, versioned settings saved as JSON under the base directory.
+
+Every setting has a dotted key (``rag.top_k``) and can be overridden by an environment
+variable named ``FATHOM_`` + section + ``__`` + key in capitals (``FATHOM_RAG__TOP_K=8``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from desktop.core.errors import ConfigError
+
+SCHEMA_VERSION = 1
+ENV_PREFIX = "FATHOM_"
+DEFAULT_EMBEDDING = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class LLMSettings(_Section):
+    model: str = Field("", description="Path of the chat GGUF; empty means the default model")
+    n_ctx: int = Field(8192, ge=512, le=131072, description="Context length in tokens")
+    n_gpu_layers: int = Field(-1, ge=-1, description="Layers offloaded to the GPU (-1: all)")
+    n_threads: int = Field(0, ge=0, description="CPU threads (0: one per core)")
+    temperature: float = Field(0.2, ge=0.0, le=2.0)
+    max_tokens: int = Field(1024, ge=16, le=32768, description="Longest answer in tokens")
+    reasoning_effort: Literal["low", "medium", "high"] = "medium"
+
+
+class EmbeddingSettings(_Section):
+    model: str = Field(DEFAULT_EMBEDDING, description="Local model folder or hub id")
+    batch_size: int = Field(32, ge=1, le=1024)
+
+
+class RagSettings(_Section):
+    top_k: int = Field(5, ge=1, le=50, description="Sources given to the model per answer")
+
+
+class StoreSettings(_Section):
+    uri: str = Field("", description="Milvus URI; empty means the Lite store under the base dir")
+    library: str = Field("default", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
+
+
+class IngestSettings(_Section):
+    chunk_chars: int = Field(1000, ge=200, le=8000, description="Target chunk size in characters")
+    chunk_overlap: int = Field(150, ge=0, le=2000)
+    max_file_mb: float = Field(100.0, gt=0)
+
+
+class Settings(_Section):
+    version: int = SCHEMA_VERSION
+    llm: LLMSettings = LLMSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    rag: RagSettings = RagSettings()
+    store: StoreSettings = StoreSettings()
+    ingest: IngestSettings = IngestSettings()
+
+
+# Migrations from version N (the key) to N + 1, applied to the raw JSON object.
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _migrate(raw: dict[str, Any]) -> dict[str, Any]:
+    version = int(raw.get("version", 1))
+    if version > SCHEMA_VERSION:
+        raise ConfigError(
+            f"The settings file is from a newer Fathom (version {version}).",
+            "Update Fathom, or move the settings file away to start afresh.",
+        )
+    while version < SCHEMA_VERSION:
+        raw = MIGRATIONS[version](raw)
+        version += 1
+        raw["version"] = version
+    return raw
+
+
+def _env_overrides(environ: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for name, field in Settings.model_fields.items():
+        section = field.annotation
+        if not (isinstance(section, type) and issubclass(section, _Section)):
+            continue
+        for key in section.model_fields:
+            value = environ.get(f"{ENV_PREFIX}{name.upper()}__{key.upper()}")
+            if value is not None:
+                out.setdefault(name, {})[key] = value
+    return out
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        key = ".".join(str(p) for p in item["loc"])
+        parts.append(f"{key}: {item['msg']}")
+    return "; ".join(parts)
+
+
+def load_settings(path: Path, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings file (if any), migrate it, and apply environment overrides."""
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ConfigError(
+                f"Cannot read the settings file {path}: {exc}",
+                "Fix the file by hand or move it away to start with defaults.",
+            ) from exc
+        if not isinstance(raw, dict):
+            raise ConfigError(f"The settings file {path} does not hold a JSON object.")
+        raw = _migrate(raw)
+    for section, values in _env_overrides(os.environ if environ is None else environ).items():
+        raw.setdefault(section, {}).update(values)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(
+            f"Invalid setting: {_describe(exc)}",
+            f"Check {path} and any FATHOM_* environment variables.",
+        ) from exc
+
+
+def save_settings(settings: Settings, path: Path) -> None:
+    """Write the settings atomically: a crash leaves the old file or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(settings.model_dump_json(indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,51 @@
+"""Shared fixtures: every test gets its own Fathom base directory and no network."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import models
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus" / "milvus-docs-2.4"
+FAQ_DEV = SHARED / "eval" / "faq_dev.jsonl"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Widgets run offscreen; set before pytest-qt makes the session's QApplication.
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+@pytest.fixture(autouse=True)
+def fathom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh base directory per test; FATHOM_* overrides from the caller's shell removed."""
+    for name in list(os.environ):
+        if name.startswith("FATHOM_") and name != "FATHOM_TEST_CACHE":
+            monkeypatch.delenv(name)
+    home = tmp_path / "fathom-home"
+    monkeypatch.setenv("FATHOM_HOME", str(home))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    yield home
+
+
+@pytest.fixture(scope="session")
+def onnx_model_dir() -> Path:
+    return models.minilm_onnx()
+
+
+@pytest.fixture(scope="session")
+def gemma_gguf() -> Path:
+    return models.gemma_gguf()
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.fail(f"The shared corpus is missing: {CORPUS}")
+    return CORPUS

