@@ -1,0 +1,1 @@
+"""Ingestion: scan folders, read documents, cut chunks, embed and store them."""
