@@ -1,0 +1,156 @@
+"""Dense embeddings with ONNX Runtime from a hub-layout model folder.
+
+The folder is what ``sentence-transformers/all-MiniLM-L6-v2`` or ``BAAI/bge-small-en-v1.5``
+publish: ``tokenizer.json``, configs, ``1_Pooling/config.json`` and ``onnx/model.onnx``.
+Texts are tokenized once, sorted by length and run in batches padded only to the longest
+text of each batch; the pooling follows the folder's config and vectors are normalised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from desktop.core.errors import ModelError
+
+ONNX_FILES = ("onnx/model.onnx", "model.onnx")
+Vector = npt.NDArray[np.float32]
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return data if isinstance(data, dict) else {}
+
+
+def _fingerprint(path: Path) -> str:
+    """A cheap content fingerprint: size plus the first and last MiB."""
+    size = path.stat().st_size
+    h = hashlib.sha256(str(size).encode())
+    with path.open("rb") as f:
+        h.update(f.read(1 << 20))
+        if size > 2 << 20:
+            f.seek(-(1 << 20), os.SEEK_END)
+            h.update(f.read())
+    return h.hexdigest()[:12]
+
+
+class OnnxEmbedder:
+    """pymilvus.model-compatible embedder running an ONNX export on the CPU."""
+
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        model_id: str | None = None,
+        source: str | None = None,
+        batch_size: int = 32,
+        threads: int | None = None,
+    ) -> None:
+        self.folder = Path(folder)
+        onnx_path = next((self.folder / p for p in ONNX_FILES if (self.folder / p).exists()), None)
+        tok_path = self.folder / "tokenizer.json"
+        if onnx_path is None or not tok_path.exists():
+            raise ModelError(
+                f"{self.folder} is not an ONNX embedding model folder.",
+                "It needs tokenizer.json and onnx/model.onnx, as the hub's "
+                "sentence-transformers/all-MiniLM-L6-v2 publishes them.",
+            )
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        self.model_id = model_id or f"{self.folder.name}@{_fingerprint(onnx_path)}"
+        self.source = source or str(self.folder)  # how to find this model again
+        self.batch_size = batch_size
+        self._max_len = self._max_length()
+        self._tokenizer = Tokenizer.from_file(str(tok_path))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(self._max_len)
+        self._pooling = self._pooling_mode()
+        prompts = _read_json(self.folder / "config_sentence_transformers.json").get("prompts")
+        self._query_prompt = str(prompts.get("query", "")) if isinstance(prompts, dict) else ""
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or os.cpu_count() or 1
+        options.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(onnx_path), options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._dim = int(_read_json(self.folder / "config.json").get("hidden_size", 0))
+        if not self._dim:
+            self._dim = len(self._encode(["dimension probe"])[0])
+
+    def _max_length(self) -> int:
+        st = _read_json(self.folder / "sentence_bert_config.json").get("max_seq_length")
+        if isinstance(st, int) and st > 0:
+            return st
+        tok = _read_json(self.folder / "tokenizer_config.json").get("model_max_length")
+        if isinstance(tok, int) and 0 < tok <= 8192:
+            return tok
+        return 512
+
+    def _pooling_mode(self) -> str:
+        cfg = _read_json(self.folder / "1_Pooling" / "config.json")
+        for mode in ("cls_token", "max_tokens", "lasttoken", "mean_tokens"):
+            if cfg.get(f"pooling_mode_{mode}"):
+                return mode
+        return "mean_tokens"
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    def encode_documents(self, documents: list[str]) -> list[Vector]:
+        return self._encode(documents)
+
+    def encode_queries(self, queries: list[str]) -> list[Vector]:
+        return self._encode([self._query_prompt + q for q in queries])
+
+    def _encode(self, texts: Sequence[str]) -> list[Vector]:
+        if not texts:
+            return []
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        out: list[Vector | None] = [None] * len(texts)
+        for start in range(0, len(order), self.batch_size):
+            idx = order[start : start + self.batch_size]
+            vectors = self._run([encodings[i] for i in idx])
+            for i, vec in zip(idx, vectors, strict=True):
+                out[i] = vec
+        return [v for v in out if v is not None]
+
+    def _run(self, batch: list[Any]) -> Vector:
+        width = max(len(e.ids) for e in batch)
+        ids = np.zeros((len(batch), width), dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, enc in enumerate(batch):
+            n = len(enc.ids)
+            ids[row, :n] = enc.ids
+            mask[row, :n] = 1
+        feed = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feed["token_type_ids"] = np.zeros_like(ids)
+        hidden = np.asarray(self._session.run(None, feed)[0], dtype=np.float32)
+        pooled = hidden if hidden.ndim == 2 else self._pool(hidden, mask)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return np.asarray(pooled / np.maximum(norms, 1e-12), dtype=np.float32)
+
+    def _pool(self, hidden: Vector, mask: npt.NDArray[np.int64]) -> Vector:
+        if self._pooling == "cls_token":
+            return np.asarray(hidden[:, 0], dtype=np.float32)
+        if self._pooling == "lasttoken":
+            last = mask.sum(axis=1) - 1
+            return np.asarray(hidden[np.arange(hidden.shape[0]), last], dtype=np.float32)
+        m = mask[:, :, None].astype(np.float32)
+        if self._pooling == "max_tokens":
+            return np.asarray(np.where(m > 0, hidden, -1e9).max(axis=1), dtype=np.float32)
+        summed = (hidden * m).sum(axis=1)
+        return np.asarray(summed / np.maximum(m.sum(axis=1), 1e-9), dtype=np.float32)

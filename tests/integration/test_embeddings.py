@@ -1,0 +1,83 @@
+"""The ONNX embedder against the same model run by sentence-transformers on torch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from desktop.core.embeddings.base import Embedder, embedder_identity
+from desktop.core.embeddings.onnx import OnnxEmbedder
+from desktop.core.ingest.pipeline import Summary, ingest
+from desktop.core.rag.retrieve import retrieve
+from desktop.core.services import Services, pymilvus_embedder
+from desktop.core.store.milvus import MilvusStore
+from tests import models
+
+TEXTS = [
+    "Milvus stores inserted data in object storage.",
+    "short",
+    " ".join(["A much longer passage about vector databases and indexes."] * 40),  # > 256 tokens
+    "Où est la bibliothèque ? 图书馆在哪里",
+    "How do I check that Milvus started correctly?",
+]
+
+
+@pytest.fixture(scope="module")
+def onnx(onnx_model_dir: Path) -> OnnxEmbedder:
+    return OnnxEmbedder(onnx_model_dir, batch_size=2)
+
+
+def test_same_vectors_as_sentence_transformers(onnx: OnnxEmbedder) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    reference = SentenceTransformer(str(models.minilm_source()), device="cpu")
+    want = reference.encode(TEXTS, normalize_embeddings=True)
+    got = np.stack(onnx.encode_documents(TEXTS))
+    assert got.shape == (len(TEXTS), 384) == want.shape
+    cosine = (got * want).sum(axis=1)
+    assert cosine.min() > 0.999, cosine
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+
+
+def test_batches_sorted_by_length_keep_input_order(onnx: OnnxEmbedder) -> None:
+    one_by_one = [onnx.encode_documents([t])[0] for t in TEXTS]
+    batched = onnx.encode_documents(TEXTS)
+    for a, b in zip(one_by_one, batched, strict=True):
+        assert float(np.dot(a, b)) > 0.9999
+    assert onnx.encode_documents([]) == []
+
+
+def test_interface_and_identity(onnx: OnnxEmbedder, onnx_model_dir: Path) -> None:
+    assert isinstance(onnx, Embedder)
+    assert onnx.dim == 384
+    assert embedder_identity(onnx).startswith(onnx_model_dir.name + "@")
+    again = OnnxEmbedder(onnx_model_dir)  # same file, same identity: the store guard agrees
+    assert embedder_identity(again) == embedder_identity(onnx)
+
+
+def test_a_pymilvus_model_function_plugs_in(tmp_path: Path, corpus: Path) -> None:
+    """pymilvus.model's own SentenceTransformerEmbeddingFunction drives ingest and search."""
+    function = pymilvus_embedder(f"sentence-transformers:{models.minilm_source()}")
+    assert isinstance(function, Embedder) and function.dim == 384
+    services = Services.from_environment()
+    services.embedder_override = function
+    store = MilvusStore(str(tmp_path / "plug.db"))
+    try:
+        events = list(ingest([corpus / "faq" / "product_faq.md"], store, services.embedder()))
+        summary = events[-1]
+        assert isinstance(summary, Summary) and summary.added == 1 and summary.chunks > 10
+        info = store.embedding_info()
+        assert info is not None and info["model"] == str(models.minilm_source())
+        top = retrieve(store, function, "Where does Milvus store data?", 3, "dense")
+        assert any("Where does Milvus store data?" in s.heading for s in top)
+    finally:
+        store.close()
+
+
+def test_a_folder_without_onnx_is_explained(tmp_path: Path) -> None:
+    from desktop.core.errors import ModelError
+
+    with pytest.raises(ModelError, match="not an ONNX embedding model folder"):
+        OnnxEmbedder(models.minilm_source())
