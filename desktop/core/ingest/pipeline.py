@@ -1,0 +1,193 @@
+"""Ingestion as a generator of events: scan, read, chunk, embed, store.
+
+Unchanged files (same content hash as in the manifest) cost a read and a hash, nothing
+more. Chunks of several small files are embedded together so the embedder sees full
+batches. Each file fails alone with a one-line reason; the run goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from desktop.core.embeddings.base import Embedder, embedder_identity, embedder_source
+from desktop.core.ingest.chunking import chunk_document
+from desktop.core.ingest.document import Chunk
+from desktop.core.ingest.readers import ReadError, reader_for
+from desktop.core.ingest.scan import scan
+from desktop.core.progress import CancelToken
+from desktop.core.store.milvus import FileRecord, MilvusStore
+
+FileStatus = Literal["added", "updated", "unchanged", "removed", "failed"]
+EMBED_BATCH_CHUNKS = 128
+
+
+@dataclass(frozen=True)
+class IngestOptions:
+    chunk_chars: int = 1000
+    chunk_overlap: int = 150
+    max_file_bytes: int = 100 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Started:
+    total_files: int
+
+
+@dataclass(frozen=True)
+class FileDone:
+    path: str
+    status: FileStatus
+    done: int  # files finished so far, this one included
+    total: int
+    chunks: int = 0
+    error: str = ""
+
+
+@dataclass
+class Summary:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": [{"path": p, "error": e} for p, e in self.failed],
+            "chunks": self.chunks,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+IngestEvent = Started | FileDone | Summary
+
+
+@dataclass
+class _Pending:
+    record: FileRecord
+    status: FileStatus
+    chunks: list[Chunk]
+
+
+def _read(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise ReadError(
+                f"file too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)"
+            )
+        data = path.read_bytes()
+    except PermissionError as exc:
+        raise ReadError("permission denied") from exc
+    except OSError as exc:
+        raise ReadError(f"cannot read: {exc.strerror or exc}") from exc
+    if not data:
+        raise ReadError("empty file (0 bytes)")
+    return data
+
+
+class _Run:
+    """The state of one ingestion run."""
+
+    def __init__(self, store: MilvusStore, embedder: Embedder, total: int) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.total = total
+        self.done = 0
+        self.summary = Summary()
+        self.pending: list[_Pending] = []
+
+    def finish(self, path: str, status: FileStatus, chunks: int = 0, error: str = "") -> FileDone:
+        self.done += 1
+        if status == "failed":
+            self.summary.failed.append((path, error))
+        elif status == "added":
+            self.summary.added += 1
+        elif status == "updated":
+            self.summary.updated += 1
+        elif status == "unchanged":
+            self.summary.unchanged += 1
+        return FileDone(path, status, self.done, self.total, chunks, error)
+
+    def pending_chunks(self) -> int:
+        return sum(len(p.chunks) for p in self.pending)
+
+    def flush(self, cancel: CancelToken) -> Iterator[FileDone]:
+        batch, self.pending = self.pending, []
+        texts = [c.embedding_text() for p in batch for c in p.chunks]
+        vectors: Sequence[object] = self.embedder.encode_documents(texts) if texts else []
+        offset = 0
+        for p in batch:
+            cancel.raise_if_cancelled()
+            n = len(p.chunks)
+            self.store.replace_file(p.record, p.chunks, list(vectors[offset : offset + n]))
+            offset += n
+            yield self.finish(p.record.path, p.status, n)
+
+
+def ingest(
+    paths: Sequence[Path],
+    store: MilvusStore,
+    embedder: Embedder,
+    options: IngestOptions | None = None,
+    cancel: CancelToken | None = None,
+) -> Iterator[IngestEvent]:
+    """Bring the store in line with the files under ``paths``; the last event is a Summary."""
+    options = options or IngestOptions()
+    cancel = cancel or CancelToken()
+    t0 = time.perf_counter()
+    store.prepare(embedder_identity(embedder), embedder.dim, embedder_source(embedder))
+    found = scan(paths)
+    known = store.files()
+    run = _Run(store, embedder, len(found.files) + len(found.rejected))
+    yield Started(run.total)
+    for path, reason in found.rejected:
+        yield run.finish(str(path), "failed", error=reason)
+    for path in found.files:
+        cancel.raise_if_cancelled()
+        name = str(path)
+        try:
+            data = _read(path, options.max_file_bytes)
+        except ReadError as exc:
+            yield run.finish(name, "failed", error=str(exc))
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        old = known.get(name)
+        if old is not None and old.hash == digest:
+            yield run.finish(name, "unchanged", old.chunks)
+            continue
+        reader = reader_for(path)
+        assert reader is not None  # scan kept only readable kinds
+        try:
+            doc = reader(name, data)
+        except ReadError as exc:
+            yield run.finish(name, "failed", error=str(exc))
+            continue
+        chunks = chunk_document(doc, size=options.chunk_chars, overlap=options.chunk_overlap)
+        status: FileStatus = "added" if old is None else "updated"
+        run.pending.append(
+            _Pending(FileRecord(name, digest, len(data), len(chunks)), status, chunks)
+        )
+        if run.pending_chunks() >= EMBED_BATCH_CHUNKS:
+            yield from run.flush(cancel)
+    yield from run.flush(cancel)
+    present = {str(p) for p in found.files}
+    for name in known:
+        if name not in present and any(Path(name).is_relative_to(r) for r in found.roots):
+            cancel.raise_if_cancelled()
+            store.remove_file(name)
+            run.summary.removed += 1
+    run.summary.chunks = store.count()
+    run.summary.seconds = time.perf_counter() - t0
+    yield run.summary

@@ -1,0 +1,352 @@
+"""Milvus store: a Lite directory by default, a Milvus server by URI, same code.
+
+Two collections per library: ``fathom_<library>_chunks`` holds passages with their dense
+vector and a BM25 sparse vector that Milvus computes from the text; ``fathom_<library>_files``
+is the manifest, one row per ingested file with its content hash. A file's chunks are
+written before its manifest row, and old chunks are deleted by file key first, so an
+ingestion killed at any point is finished cleanly by running it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from desktop.core.errors import EmbeddingMismatchError, StoreError, StoreLockedError
+from desktop.core.ingest.document import Chunk
+
+SearchMode = Literal["hybrid", "dense", "bm25"]
+EMBEDDING_PROPERTY = "fathom.embedding"
+TEXT_MAX_BYTES = 65535
+PATH_MAX_BYTES = 4096
+HEADING_MAX_BYTES = 1024
+RRF_K = 60
+QUERY_CAP = 16384
+_OUT_FIELDS = ["text", "path", "page", "heading", "start", "end"]
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str
+    hash: str
+    size: int
+    chunks: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    text: str
+    path: str
+    page: int
+    heading: str
+    start: int
+    end: int
+    score: float
+
+
+def file_key(path: str) -> str:
+    return hashlib.sha1(path.encode("utf-8")).hexdigest()
+
+
+def clip_bytes(text: str, limit: int) -> str:
+    """Cut text to at most ``limit`` UTF-8 bytes without splitting a character."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[:limit].decode("utf-8", errors="ignore")
+
+
+def _is_local(uri: str) -> bool:
+    return not uri.startswith(("http://", "https://", "tcp://", "unix:"))
+
+
+# Lite directories this process has open: their lock is ours, not another process's.
+_OPEN_HERE: dict[str, int] = {}
+
+
+def lite_dir_locked(path: Path) -> bool:
+    """Whether another process holds a Milvus Lite directory's lock (Unix flock)."""
+    lock = path / "LOCK"
+    if not lock.exists():
+        return False
+    try:
+        import fcntl
+    except ImportError:  # Windows: milvus-lite uses msvcrt there; no cheap probe
+        return False
+    with lock.open("a") as f:
+        try:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    return False
+
+
+class MilvusStore:
+    """One library's chunks and manifest in one Milvus (Lite directory or server)."""
+
+    def __init__(self, uri: str, *, token: str = "", library: str = "default") -> None:
+        self.uri = uri
+        self.chunks_name = f"fathom_{library}_chunks"
+        self.files_name = f"fathom_{library}_files"
+        if _is_local(uri):
+            if not uri.endswith(".db"):
+                raise StoreError(
+                    f"The store location {uri} does not end in .db.",
+                    "A local Milvus Lite store is a folder named like library.db.",
+                )
+            Path(uri).parent.mkdir(parents=True, exist_ok=True)
+            if uri not in _OPEN_HERE and lite_dir_locked(Path(uri)):
+                raise self._locked()
+        from pymilvus import MilvusClient
+
+        try:
+            self._client = MilvusClient(uri=uri, token=token)
+        except Exception as exc:
+            raise self._open_error(exc) from exc
+        if _is_local(uri):
+            _OPEN_HERE[uri] = _OPEN_HERE.get(uri, 0) + 1
+
+    def _locked(self) -> StoreLockedError:
+        return StoreLockedError(
+            f"The store {self.uri} is in use by another Fathom process.",
+            "Close the other Fathom window or command, then try again.",
+        )
+
+    def _open_error(self, exc: Exception) -> StoreError:
+        text = str(exc)
+        if _is_local(self.uri) and lite_dir_locked(Path(self.uri)):
+            return self._locked()
+        return StoreError(
+            f"Cannot open the store {self.uri}: {text}",
+            "Check the store location (store.uri) and that you may write there.",
+        )
+
+    # --- schema and the embedding-model guard ------------------------------------------
+
+    def embedding_info(self) -> dict[str, Any] | None:
+        """The embedding model and dimension that built this library, if it exists."""
+        if not self._client.has_collection(self.chunks_name):
+            return None
+        props = self._client.describe_collection(self.chunks_name).get("properties") or {}
+        raw = props.get(EMBEDDING_PROPERTY)
+        return json.loads(raw) if raw else None
+
+    def prepare(self, model: str, dim: int, source: str = "") -> None:
+        """Create the collections on first use; refuse an embedding model other than the one
+        the library was built with, rather than mixing incomparable vectors."""
+        info = self.embedding_info()
+        if info is None:
+            self._create(model, dim, source)
+        elif info.get("model") != model or int(info.get("dim", 0)) != dim:
+            raise EmbeddingMismatchError(
+                f"This library was built with the embedding model {info.get('model')} "
+                f"(dimension {info.get('dim')}), not {model} (dimension {dim}).",
+                "Use the same embedding model (--embedding), or ingest into a new store.",
+            )
+        if not self._client.has_collection(self.files_name):
+            self._create_files()
+        self._client.load_collection(self.chunks_name)
+        self._client.load_collection(self.files_name)
+
+    def open_existing(self) -> dict[str, Any]:
+        """Open a library for reading; fail clearly when nothing was ingested yet."""
+        info = self.embedding_info()
+        if info is None:
+            raise StoreError(
+                f"The store {self.uri} holds no documents yet.",
+                "Add some first: fathom ingest PATH...",
+            )
+        self.prepare(str(info["model"]), int(info["dim"]), str(info.get("source", "")))
+        return info
+
+    def _create(self, model: str, dim: int, source: str) -> None:
+        from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+        s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+        s.add_field("file_key", DataType.VARCHAR, max_length=40)
+        s.add_field("text", DataType.VARCHAR, max_length=TEXT_MAX_BYTES, enable_analyzer=True)
+        s.add_field("path", DataType.VARCHAR, max_length=PATH_MAX_BYTES)
+        s.add_field("heading", DataType.VARCHAR, max_length=HEADING_MAX_BYTES)
+        s.add_field("page", DataType.INT32)
+        s.add_field("ordinal", DataType.INT32)
+        s.add_field("start", DataType.INT64)
+        s.add_field("end", DataType.INT64)
+        s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        s.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
+        s.add_function(
+            Function(
+                name="bm25",
+                function_type=FunctionType.BM25,
+                input_field_names=["text"],
+                output_field_names=["sparse"],
+            )
+        )
+        index = self._client.prepare_index_params()
+        index.add_index("dense", index_type="AUTOINDEX", metric_type="IP")
+        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        self._client.create_collection(
+            self.chunks_name,
+            schema=s,
+            index_params=index,
+            properties={
+                EMBEDDING_PROPERTY: json.dumps({"model": model, "dim": dim, "source": source})
+            },
+        )
+
+    def _create_files(self) -> None:
+        from pymilvus import DataType, MilvusClient
+
+        s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("file_key", DataType.VARCHAR, is_primary=True, max_length=40)
+        s.add_field("path", DataType.VARCHAR, max_length=PATH_MAX_BYTES)
+        s.add_field("hash", DataType.VARCHAR, max_length=64)
+        s.add_field("size", DataType.INT64)
+        s.add_field("chunks", DataType.INT32)
+        s.add_field("_v", DataType.FLOAT_VECTOR, dim=2)  # Milvus requires a vector field
+        index = self._client.prepare_index_params()
+        index.add_index("_v", index_type="FLAT", metric_type="L2")
+        self._client.create_collection(self.files_name, schema=s, index_params=index)
+
+    # --- manifest and writes -------------------------------------------------------------
+
+    def files(self) -> dict[str, FileRecord]:
+        if not self._client.has_collection(self.files_name):
+            return {}
+        self._client.load_collection(self.files_name)
+        rows = self._query_all(self.files_name, ["path", "hash", "size", "chunks"])
+        return {
+            r["path"]: FileRecord(r["path"], r["hash"], int(r["size"]), int(r["chunks"]))
+            for r in rows
+        }
+
+    def replace_file(
+        self, record: FileRecord, chunks: Sequence[Chunk], vectors: Sequence[Any]
+    ) -> None:
+        """Replace a file's chunks, then record it in the manifest (always in this order)."""
+        key = file_key(record.path)
+        self._client.delete(self.chunks_name, filter=f'file_key == "{key}"')
+        rows = [
+            {
+                "id": f"{key[:24]}-{c.ordinal}",
+                "file_key": key,
+                "text": clip_bytes(c.text, TEXT_MAX_BYTES),
+                "path": clip_bytes(c.path, PATH_MAX_BYTES),
+                "heading": clip_bytes(c.heading, HEADING_MAX_BYTES),
+                "page": c.page,
+                "ordinal": c.ordinal,
+                "start": c.start,
+                "end": c.end,
+                "dense": [float(x) for x in v],
+            }
+            for c, v in zip(chunks, vectors, strict=True)
+        ]
+        if rows:
+            self._client.insert(self.chunks_name, rows)
+        self._client.upsert(
+            self.files_name,
+            [
+                {
+                    "file_key": key,
+                    "path": clip_bytes(record.path, PATH_MAX_BYTES),
+                    "hash": record.hash,
+                    "size": record.size,
+                    "chunks": len(rows),
+                    "_v": [0.0, 0.0],
+                }
+            ],
+        )
+
+    def remove_file(self, path: str) -> None:
+        """Forget a file: its manifest row first, so a crash never leaves a row without chunks
+        to be trusted, then its chunks."""
+        key = file_key(path)
+        self._client.delete(self.files_name, filter=f'file_key == "{key}"')
+        self._client.delete(self.chunks_name, filter=f'file_key == "{key}"')
+
+    def count(self) -> int:
+        if not self._client.has_collection(self.chunks_name):
+            return 0
+        self._client.load_collection(self.chunks_name)
+        res = self._client.query(self.chunks_name, filter="", output_fields=["count(*)"])
+        return int(res[0]["count(*)"]) if res else 0
+
+    def _query_all(self, name: str, fields: list[str], prefix: str = "") -> list[dict[str, Any]]:
+        """Every row. One query returns at most 16384 rows, so a full page is split by
+        the next hex digit of the file key and fetched part by part."""
+        expr = f'file_key like "{prefix}%"' if prefix else ""
+        page = self._client.query(name, filter=expr, output_fields=fields, limit=QUERY_CAP)
+        if len(page) < QUERY_CAP:
+            return list(page)
+        return [
+            row for d in "0123456789abcdef" for row in self._query_all(name, fields, prefix + d)
+        ]
+
+    # --- retrieval -----------------------------------------------------------------------
+
+    def search(
+        self, vector: Sequence[float], text: str, k: int, mode: SearchMode = "hybrid"
+    ) -> list[Hit]:
+        from pymilvus import AnnSearchRequest, RRFRanker
+
+        dense = [float(x) for x in vector]
+        if mode == "dense":
+            res = self._client.search(
+                self.chunks_name,
+                data=[dense],
+                anns_field="dense",
+                search_params={"metric_type": "IP"},
+                limit=k,
+                output_fields=_OUT_FIELDS,
+            )
+        elif mode == "bm25":
+            res = self._client.search(
+                self.chunks_name,
+                data=[text],
+                anns_field="sparse",
+                search_params={"metric_type": "BM25"},
+                limit=k,
+                output_fields=_OUT_FIELDS,
+            )
+        else:
+            depth = max(k * 4, 20)
+            reqs = [
+                AnnSearchRequest([dense], "dense", {"metric_type": "IP"}, depth),
+                AnnSearchRequest([text], "sparse", {"metric_type": "BM25"}, depth),
+            ]
+            res = self._client.hybrid_search(
+                self.chunks_name, reqs, RRFRanker(RRF_K), limit=k, output_fields=_OUT_FIELDS
+            )
+        return [self._hit(h) for h in res[0]] if res else []
+
+    @staticmethod
+    def _hit(h: dict[str, Any]) -> Hit:
+        e = h.get("entity", {})
+        return Hit(
+            id=str(h["id"]),
+            text=e["text"],
+            path=e["path"],
+            page=int(e["page"]),
+            heading=e["heading"],
+            start=int(e["start"]),
+            end=int(e["end"]),
+            score=float(h["distance"]),
+        )
+
+    def close(self) -> None:
+        self._client.close()
+        if self.uri in _OPEN_HERE:
+            _OPEN_HERE[self.uri] -= 1
+            if not _OPEN_HERE[self.uri]:
+                del _OPEN_HERE[self.uri]
+                # pymilvus serves a Lite directory from a server inside this process; stop
+                # it so the directory (and its lock) is free for other processes.
+                from milvus_lite.server_manager import server_manager_instance
+
+                server_manager_instance.release_server(self.uri)

@@ -1,0 +1,122 @@
+"""Ingestion into a real Milvus Lite store: incremental sync, per-file failures, the guard."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from desktop.core.store.milvus import MilvusStore
+from tests.cli import fathom, fathom_json
+
+
+@pytest.fixture
+def folder(tmp_path: Path, corpus: Path) -> Path:
+    """Three real documents from the corpus."""
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    shutil.copy(corpus / "faq" / "product_faq.md", docs / "product_faq.md")
+    shutil.copy(corpus / "faq" / "operational_faq.md", docs / "sub" / "operational_faq.md")
+    shutil.copy(corpus / "faq" / "troubleshooting.md", docs / "troubleshooting.md")
+    (docs / ".hidden.md").write_text("# Secret\n\nnot to be ingested\n")
+    (docs / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")  # not a document kind
+    return docs
+
+
+def _store_files(home: Path) -> dict[str, int]:
+    store = MilvusStore(str(home / "store" / "fathom.db"))
+    try:
+        return {path: rec.chunks for path, rec in store.files().items()}
+    finally:
+        store.close()
+
+
+def test_incremental_sync(folder: Path, onnx_model_dir: Path, fathom_home: Path) -> None:
+    emb = ("--embedding", onnx_model_dir)
+    first = fathom_json("ingest", folder, *emb)
+    assert (first["added"], first["unchanged"], first["failed"]) == (3, 0, [])
+    files = _store_files(fathom_home)
+    assert sorted(Path(p).name for p in files) == [
+        "operational_faq.md",
+        "product_faq.md",
+        "troubleshooting.md",
+    ]
+    assert first["chunks"] == sum(files.values())
+
+    target = folder / "product_faq.md"
+    target.write_text(target.read_text() + "\n#### Is this a new entry?\n\nYes, added later.\n")
+    (folder / "troubleshooting.md").unlink()
+    second = fathom_json("ingest", folder, *emb)
+    assert (second["added"], second["updated"], second["unchanged"], second["removed"]) == (
+        0,
+        1,
+        1,
+        1,
+    )
+    files_after = _store_files(fathom_home)
+    assert sorted(Path(p).name for p in files_after) == ["operational_faq.md", "product_faq.md"]
+    assert files_after[str(target)] == files[str(target)] + 1  # replaced, not duplicated
+    assert second["chunks"] == sum(files_after.values())
+
+    found = fathom_json("ask", "Is this a new entry?", "--retrieve-only", "--top-k", "1")
+    assert "Yes, added later." in found["sources"][0]["text"]
+
+
+def test_bad_files_fail_alone(folder: Path, onnx_model_dir: Path, tmp_path: Path) -> None:
+    (folder / "empty.md").write_bytes(b"")
+    (folder / "binary.txt").write_bytes(b"abc\x00\x01\x02" * 100)
+    big = folder / "big.txt"
+    big.write_text("word " * 300_000)  # 1.5 MB, over the limit set below
+    missing = tmp_path / "nowhere"
+    proc = fathom(
+        "ingest",
+        folder,
+        missing,
+        "--embedding",
+        onnx_model_dir,
+        "--json",
+        env={"FATHOM_INGEST__MAX_FILE_MB": "1"},
+    )
+    assert proc.returncode == 3, proc.stderr
+    import json
+
+    summary = json.loads(proc.stdout)
+    reasons = {Path(f["path"]).name: f["error"] for f in summary["failed"]}
+    assert reasons == {
+        "empty.md": "empty file (0 bytes)",
+        "binary.txt": "binary content (NUL bytes) in a text file",
+        "big.txt": "file too large (1.5 MB; the limit is 1 MB)",
+        "nowhere": "no such file or folder",
+    }
+    assert summary["added"] == 3
+
+    text = fathom(
+        "ingest", folder, "--embedding", onnx_model_dir, env={"FATHOM_INGEST__MAX_FILE_MB": "1"}
+    )
+    assert text.returncode == 3
+    assert "3 unchanged" in text.stdout
+    assert "failed: " in text.stderr and "empty file (0 bytes)" in text.stderr
+
+
+def test_another_embedding_model_is_refused(folder: Path, onnx_model_dir: Path) -> None:
+    fathom_json("ingest", folder / "sub", "--embedding", onnx_model_dir)
+    other = "pymilvus:sentence-transformers:" + str(onnx_model_dir)
+    proc = fathom("ingest", folder, "--embedding", other)
+    assert proc.returncode == 1
+    assert "was built with the embedding model" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_second_process_on_the_same_store_is_told(
+    folder: Path, onnx_model_dir: Path, fathom_home: Path
+) -> None:
+    fathom_json("ingest", folder / "sub", "--embedding", onnx_model_dir)
+    holder = MilvusStore(str(fathom_home / "store" / "fathom.db"))
+    try:
+        proc = fathom("ask", "anything", "--retrieve-only")
+    finally:
+        holder.close()
+    assert proc.returncode == 1
+    assert "in use by another Fathom process" in proc.stderr
+    assert "Traceback" not in proc.stderr
