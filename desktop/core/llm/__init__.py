@@ -1,0 +1,1 @@
+"""Chat models: a small protocol, a llama.cpp backend on its own owner thread."""

@@ -1,0 +1,1 @@
+"""Retrieval-augmented answers: find passages, prompt the model, stream the answer."""
