@@ -1,0 +1,1 @@
+"""Where models come from: a small catalog and huggingface-hub downloads."""

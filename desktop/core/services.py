@@ -1,0 +1,132 @@
+"""The composition root: the one place that picks and builds backends.
+
+Fronts (CLI, GUI) build a ``Services`` from settings and ask it for the store, the
+embedder and the chat model; nothing else constructs them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from desktop.core.embeddings.base import Embedder
+from desktop.core.errors import ConfigError, ModelError
+from desktop.core.llm.base import GenerationParams
+from desktop.core.llm.llama_cpp import LlamaCppModel
+from desktop.core.modelhub.catalog import DEFAULT_CHAT, installed_ggufs
+from desktop.core.paths import Paths
+from desktop.core.settings import Settings, load_settings
+from desktop.core.store.milvus import MilvusStore
+
+PYMILVUS_PREFIX = "pymilvus:"
+
+
+@dataclass
+class Services:
+    paths: Paths
+    settings: Settings
+    embedder_override: Embedder | None = None
+    _embedders: dict[str, Embedder] = field(default_factory=dict)
+
+    @classmethod
+    def from_environment(cls, base_dir: Path | None = None) -> Services:
+        paths = Paths(base_dir) if base_dir else Paths.default()
+        return cls(paths, load_settings(paths.settings_file))
+
+    # --- store ----------------------------------------------------------------------------
+
+    def store_uri(self, override: str | None = None) -> str:
+        return override or self.settings.store.uri or str(self.paths.store_dir)
+
+    def store(self, uri: str | None = None) -> MilvusStore:
+        self.paths.ensure()
+        return MilvusStore(self.store_uri(uri), library=self.settings.store.library)
+
+    # --- embeddings -----------------------------------------------------------------------
+
+    def embedder(self, spec: str | None = None) -> Embedder:
+        """``spec`` is a local model folder, a hub id, or ``pymilvus:NAME`` for one of
+        pymilvus.model's functions (``pymilvus:default`` is the tutorial's)."""
+        if self.embedder_override is not None and spec is None:
+            return self.embedder_override
+        spec = spec or self.settings.embedding.model
+        if spec not in self._embedders:
+            self._embedders[spec] = self._build_embedder(spec)
+        return self._embedders[spec]
+
+    def _build_embedder(self, spec: str) -> Embedder:
+        if spec.startswith(PYMILVUS_PREFIX):
+            return pymilvus_embedder(spec.removeprefix(PYMILVUS_PREFIX))
+        from desktop.core.embeddings.onnx import OnnxEmbedder
+
+        batch = self.settings.embedding.batch_size
+        folder = Path(spec).expanduser()
+        if folder.exists():
+            return OnnxEmbedder(folder.resolve(), batch_size=batch)
+        if spec.count("/") != 1:
+            raise ConfigError(
+                f"The embedding model '{spec}' is neither a folder nor a hub id.",
+                "Give a local model folder or a hub id such as "
+                "sentence-transformers/all-MiniLM-L6-v2.",
+            )
+        from desktop.core.modelhub.download import embedding_folder
+
+        return OnnxEmbedder(
+            embedding_folder(spec, self.paths.hub_cache),
+            model_id=spec,
+            source=spec,
+            batch_size=batch,
+        )
+
+    # --- chat model -----------------------------------------------------------------------
+
+    def chat_model_path(self, override: str | None = None) -> Path:
+        chosen = override or self.settings.llm.model
+        if chosen:
+            return Path(chosen).expanduser()
+        default = self.paths.models_dir / DEFAULT_CHAT.filename
+        if default.exists():
+            return default
+        present = installed_ggufs(self.paths.models_dir)
+        if present:
+            return present[0]
+        raise ModelError(
+            "No chat model is installed.",
+            "Run 'fathom models pull' to download gpt-oss-20b, or pass --model PATH to a GGUF.",
+        )
+
+    def chat_model(self, override: str | None = None) -> LlamaCppModel:
+        llm = self.settings.llm
+        return LlamaCppModel(
+            self.chat_model_path(override),
+            n_ctx=llm.n_ctx,
+            n_threads=llm.n_threads,
+            n_gpu_layers=llm.n_gpu_layers,
+        )
+
+    def generation_params(self, reasoning_effort: str | None = None) -> GenerationParams:
+        llm = self.settings.llm
+        effort: Any = reasoning_effort or llm.reasoning_effort
+        return GenerationParams(llm.max_tokens, llm.temperature, effort)
+
+
+def pymilvus_embedder(name: str) -> Embedder:
+    """One of pymilvus.model's dense embedding functions, by a short name.
+
+    ``default`` is the tutorial's DefaultEmbeddingFunction; ``sentence-transformers:MODEL``
+    needs torch (a development install, not the packaged app).
+    """
+    from pymilvus import model as pm
+
+    if name == "default":
+        return pm.DefaultEmbeddingFunction()  # type: ignore[no-any-return]
+    kind, _, model_name = name.partition(":")
+    if kind == "sentence-transformers" and model_name:
+        from pymilvus.model.dense import SentenceTransformerEmbeddingFunction
+
+        return SentenceTransformerEmbeddingFunction(model_name=model_name, device="cpu")  # type: ignore[no-any-return]
+    raise ConfigError(
+        f"Unknown pymilvus.model embedding '{name}'.",
+        "Use pymilvus:default or pymilvus:sentence-transformers:MODEL.",
+    )
