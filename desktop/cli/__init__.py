@@ -1,0 +1,1 @@
+"""The command-line front: fathom ingest | ask | doctor | models."""

@@ -1,0 +1,122 @@
+"""``fathom doctor``: what is installed, what the llama.cpp build can do, where data lives."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from desktop import __version__
+from desktop.core.errors import FathomError
+from desktop.core.modelhub.catalog import installed_embeddings, installed_ggufs
+from desktop.core.services import Services
+
+PACKAGES = [
+    "llama-cpp-python",
+    "pymilvus",
+    "milvus-lite",
+    "onnxruntime",
+    "tokenizers",
+    "huggingface-hub",
+    "PySide6",
+]
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _gpu_offload() -> str:
+    try:
+        import llama_cpp
+    except Exception as exc:
+        return f"unknown (llama_cpp does not load: {exc})"
+    return "yes" if llama_cpp.llama_supports_gpu_offload() else "no (CPU-only build)"
+
+
+def _size(path: Path) -> int:
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else 0
+
+
+def _store_report(services: Services, uri: str | None) -> dict[str, Any]:
+    location = services.store_uri(uri)
+    report: dict[str, Any] = {"location": location}
+    local = Path(location)
+    if not location.startswith(("http://", "https://")):
+        report["size_bytes"] = _size(local)
+        if not local.exists():
+            report["status"] = "empty (nothing ingested yet)"
+            return report
+    try:
+        store = services.store(uri)
+        try:
+            report["embedding"] = store.embedding_info()
+            report["chunks"] = store.count()
+            report["files"] = len(store.files()) if report["embedding"] else 0
+            report["status"] = "ok"
+        finally:
+            store.close()
+    except FathomError as exc:
+        report["status"] = f"error: {exc.message}"
+    return report
+
+
+def collect(services: Services, uri: str | None) -> dict[str, Any]:
+    try:
+        chat: str | None = str(services.chat_model_path())
+    except FathomError:
+        chat = None
+    return {
+        "fathom": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "packages": {name: _version(name) for name in PACKAGES},
+        "gpu_offload": _gpu_offload(),
+        "base_dir": str(services.paths.base),
+        "store": _store_report(services, uri),
+        "models": {
+            "chat_model": chat,
+            "chat_models_installed": [str(p) for p in installed_ggufs(services.paths.models_dir)],
+            "embedding_model": services.settings.embedding.model,
+            "embedding_models_installed": installed_embeddings(services.paths.hub_cache),
+        },
+    }
+
+
+def run_doctor(services: Services, args: argparse.Namespace) -> int:
+    report = collect(services, args.store)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0
+    print(f"Fathom {report['fathom']} on Python {report['python']} ({report['platform']})")
+    for name, version in report["packages"].items():
+        print(f"  {name:18} {version}")
+    print(f"GPU offload (llama.cpp): {report['gpu_offload']}")
+    print(f"Base directory: {report['base_dir']}")
+    store = report["store"]
+    print(f"Store: {store['location']}")
+    if "size_bytes" in store:
+        print(f"  size: {store['size_bytes'] / 1e6:.1f} MB")
+    print(f"  status: {store['status']}")
+    if store.get("embedding"):
+        emb = store["embedding"]
+        print(
+            f"  {store['files']} files, {store['chunks']} chunks; "
+            f"embedding {emb['model']} (dim {emb['dim']})"
+        )
+    models = report["models"]
+    print(f"Chat model: {models['chat_model'] or 'none (run: fathom models pull)'}")
+    for path in models["chat_models_installed"]:
+        print(f"  installed: {path}")
+    print(f"Embedding model: {models['embedding_model']}")
+    for name in models["embedding_models_installed"]:
+        print(f"  installed: {name}")
+    return 0

@@ -1,0 +1,80 @@
+"""``fathom ingest``: a progress bar on a terminal, one JSON summary with ``--json``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from desktop.core.ingest.pipeline import FileDone, IngestOptions, Started, Summary, ingest
+from desktop.core.services import Services
+
+EXIT_OK, EXIT_PARTIAL = 0, 3
+
+
+def ingest_options(services: Services) -> IngestOptions:
+    s = services.settings.ingest
+    return IngestOptions(s.chunk_chars, s.chunk_overlap, int(s.max_file_mb * 1024 * 1024))
+
+
+def run_ingest(services: Services, args: argparse.Namespace) -> int:
+    embedder = services.embedder(args.embedding)
+    store = services.store(args.store)
+    try:
+        events = ingest(args.paths, store, embedder, ingest_options(services))
+        summary = _drive_quiet(events) if args.json else _drive_with_bar(events)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(summary.to_json()))
+    else:
+        _print_summary(summary)
+    return EXIT_PARTIAL if summary.failed else EXIT_OK
+
+
+def _drive_quiet(events: object) -> Summary:
+    for event in events:  # type: ignore[attr-defined]
+        if isinstance(event, Summary):
+            return event
+    raise RuntimeError("ingestion ended without a summary")
+
+
+def _drive_with_bar(events: object) -> Summary:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]Ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[current]}", style="dim"),
+        transient=True,
+        disable=not sys.stderr.isatty(),
+        console=None,
+    )
+    with progress:
+        task = progress.add_task("ingest", total=None, current="")
+        for event in events:  # type: ignore[attr-defined]
+            if isinstance(event, Started):
+                progress.update(task, total=event.total_files)
+            elif isinstance(event, FileDone):
+                name = event.path.rsplit("/", 1)[-1]
+                progress.update(task, completed=event.done, current=name[-40:])
+            elif isinstance(event, Summary):
+                return event
+    raise RuntimeError("ingestion ended without a summary")
+
+
+def _print_summary(s: Summary) -> None:
+    print(
+        f"{s.added} added, {s.updated} updated, {s.unchanged} unchanged, {s.removed} removed, "
+        f"{len(s.failed)} failed; {s.chunks} chunks in the library ({s.seconds:.1f} s)"
+    )
+    for path, error in s.failed:
+        print(f"  failed: {path}: {error}", file=sys.stderr)

@@ -1,0 +1,111 @@
+"""``fathom`` and ``python -m desktop``: the window by default, subcommands for the terminal.
+
+Heavy libraries load inside the commands that need them, so ``fathom --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from desktop import __version__
+from desktop.core.errors import Cancelled, FathomError
+
+EXIT_OK, EXIT_FATAL, EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def _add_store(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--store", metavar="URI", help="Milvus store: a Lite directory or http(s)://host:port"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="fathom",
+        description="Chat with your own documents, locally. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"Fathom {__version__}")
+    parser.add_argument(
+        "--base-dir", type=Path, help="folder for all Fathom state (or FATHOM_HOME)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("ingest", help="add files and folders to the library")
+    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    p.add_argument("--embedding", metavar="MODEL", help="embedding model folder or hub id")
+    p.add_argument("--json", action="store_true", help="print one JSON summary, no progress bar")
+    _add_store(p)
+
+    p = sub.add_parser("ask", help="answer a question from the library")
+    p.add_argument("question")
+    p.add_argument("--model", metavar="GGUF", help="chat model file (default: settings)")
+    p.add_argument("--top-k", type=int, metavar="K", help="number of sources (default: settings)")
+    p.add_argument("--retrieve-only", action="store_true", help="list the sources, skip the model")
+    p.add_argument("--reasoning", choices=["low", "medium", "high"], help="reasoning effort")
+    p.add_argument(
+        "--mode",
+        choices=["hybrid", "dense", "bm25"],
+        default="hybrid",
+        help="retrieval: dense vectors and BM25 fused (default), or one of them",
+    )
+    p.add_argument("--embedding", metavar="MODEL", help="embedding model (default: the store's)")
+    p.add_argument("--json", action="store_true", help="print one JSON object at the end")
+    _add_store(p)
+
+    p = sub.add_parser("doctor", help="versions, GPU support, store and models")
+    p.add_argument("--json", action="store_true")
+    _add_store(p)
+
+    p = sub.add_parser("models", help="list or download models")
+    msub = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    pull = msub.add_parser("pull", help="download the default chat model (gpt-oss-20b GGUF)")
+    pull.add_argument("--repo", help="hub repository (default: the catalog's)")
+    pull.add_argument("--file", help="file in that repository")
+    lst = msub.add_parser("list", help="installed models")
+    lst.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("gui", help="open the window (the default)")
+    p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
+    return parser
+
+
+def _report(error: FathomError) -> None:
+    print(f"fathom: error: {error.message}", file=sys.stderr)
+    if error.hint:
+        print(f"  hint: {error.hint}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command in (None, "gui"):
+        from desktop.gui.launch import launch
+
+        return launch(args.base_dir, getattr(args, "quit_after", None))
+    from desktop.core.services import Services
+
+    try:
+        services = Services.from_environment(args.base_dir)
+        if args.command == "ingest":
+            from desktop.cli.ingest_cmd import run_ingest
+
+            return run_ingest(services, args)
+        if args.command == "ask":
+            from desktop.cli.ask_cmd import run_ask
+
+            return run_ask(services, args)
+        if args.command == "doctor":
+            from desktop.cli.doctor_cmd import run_doctor
+
+            return run_doctor(services, args)
+        from desktop.cli.models_cmd import run_models
+
+        return run_models(services, args)
+    except FathomError as exc:
+        _report(exc)
+        return EXIT_FATAL
+    except (Cancelled, KeyboardInterrupt):
+        print("fathom: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

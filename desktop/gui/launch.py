@@ -1,0 +1,46 @@
+"""Start the window, or explain in one readable message why it cannot start.
+
+Checked before any Qt import: a display to show the window on, and that Qt loads.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+EXIT_NO_DISPLAY = 2
+
+
+def display_problem(environ: dict[str, str] | os._Environ[str] = os.environ) -> str | None:
+    """Why no window can be shown here, or None when a display is there."""
+    if not sys.platform.startswith("linux"):
+        return None
+    if environ.get("QT_QPA_PLATFORM") or environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "Fathom's window needs a graphical display, and there is none "
+        "(DISPLAY and WAYLAND_DISPLAY are not set)."
+    )
+
+
+def _fail(message: str, hint: str) -> int:
+    print(f"fathom: error: {message}", file=sys.stderr)
+    print(f"  hint: {hint}", file=sys.stderr)
+    return EXIT_NO_DISPLAY
+
+
+def launch(base_dir: Path | None, quit_after: float | None = None) -> int:
+    problem = display_problem()
+    if problem:
+        return _fail(
+            problem, "Start Fathom from a desktop session, or use the terminal: fathom --help"
+        )
+    try:
+        from desktop.gui.app import run_app
+    except ImportError as exc:
+        return _fail(
+            f"Qt could not be loaded: {exc}",
+            "Reinstall Fathom; on Linux also install the system's libEGL and libxkbcommon.",
+        )
+    return run_app(base_dir, quit_after=quit_after)
