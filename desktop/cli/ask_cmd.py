@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from desktop.core.embeddings.base import Embedder
+from desktop.core.errors import ConfigError, FathomError
 from desktop.core.llm.base import AnswerText, ChatModel, Reasoning
 from desktop.core.rag.answer import Answer, answer
+from desktop.core.rag.citations import Citation
 from desktop.core.rag.retrieve import Source
 from desktop.core.services import Services
 from desktop.core.store.milvus import MilvusStore
@@ -28,7 +32,21 @@ def store_embedder(services: Services, store: MilvusStore, override: str | None)
     return services.embedder()
 
 
+def load_schema(path: Path) -> dict[str, Any]:
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"Cannot read the JSON schema {path}: {exc}") from exc
+    if not isinstance(schema, dict):
+        raise ConfigError(f"The JSON schema {path} must be a JSON object.")
+    return schema
+
+
 def run_ask(services: Services, args: argparse.Namespace) -> int:
+    schema = load_schema(args.schema) if args.schema else None
+    params = services.generation_params(args.reasoning)
+    if schema is not None:
+        params = replace(params, json_schema=schema)
     store = services.store(args.store)
     model: ChatModel | None = None
     try:
@@ -41,20 +59,46 @@ def run_ask(services: Services, args: argparse.Namespace) -> int:
             store=store,
             embedder=embedder,
             model=model,
-            params=services.generation_params(args.reasoning),
+            params=params,
             top_k=top_k,
             mode=args.mode,
         )
-        result = _drive(events, stream=not args.json)
+        result = _drive(events, stream=not (args.json or schema))
     finally:
         if model is not None:
             model.close()
         store.close()
+    if schema is not None and model is not None:
+        return _print_structured(result, as_json=args.json)
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         _print_sources(result.sources)
+        _print_citation_problems(result.citations)
     return 0
+
+
+def _print_structured(result: Answer, *, as_json: bool) -> int:
+    try:
+        value = json.loads(result.answer)
+    except ValueError as exc:
+        raise FathomError(
+            f"The model's answer is not complete JSON ({result.finish_reason}): {exc}",
+            "Raise llm.max_tokens, or simplify the schema.",
+        ) from exc
+    if as_json:
+        out = result.to_json()
+        out["answer"] = value
+        print(json.dumps(out, ensure_ascii=False))
+    else:
+        print(json.dumps(value, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _print_citation_problems(citations: list[Citation]) -> None:
+    for c in citations:
+        if not c.verified:
+            print(f"  ! citation [{c.number}] not verified: {c.problem}")
 
 
 def _drive(events: object, *, stream: bool) -> Answer:

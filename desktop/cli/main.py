@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="retrieval: dense vectors and BM25 fused (default), or one of them",
     )
     p.add_argument("--embedding", metavar="MODEL", help="embedding model (default: the store's)")
+    p.add_argument(
+        "--schema",
+        type=Path,
+        metavar="FILE",
+        help="JSON schema the answer must follow; prints the JSON answer",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
     _add_store(p)
 

@@ -13,7 +13,7 @@ from typing import Any
 from desktop.core.embeddings.base import Embedder
 from desktop.core.errors import ConfigError, ModelError
 from desktop.core.llm.base import GenerationParams
-from desktop.core.llm.llama_cpp import LlamaCppModel
+from desktop.core.llm.llama_cpp import LlamaCppModel, LlamaOptions
 from desktop.core.modelhub.catalog import DEFAULT_CHAT, installed_ggufs
 from desktop.core.paths import Paths
 from desktop.core.settings import Settings, load_settings
@@ -98,12 +98,14 @@ class Services:
 
     def chat_model(self, override: str | None = None) -> LlamaCppModel:
         llm = self.settings.llm
-        return LlamaCppModel(
-            self.chat_model_path(override),
+        options = LlamaOptions(
             n_ctx=llm.n_ctx,
             n_threads=llm.n_threads,
             n_gpu_layers=llm.n_gpu_layers,
+            flash_attn=llm.flash_attn,
+            kv_cache_type=llm.kv_cache_type,
         )
+        return LlamaCppModel(self.chat_model_path(override), options)
 
     def generation_params(self, reasoning_effort: str | None = None) -> GenerationParams:
         llm = self.settings.llm

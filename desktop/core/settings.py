@@ -33,6 +33,10 @@ class LLMSettings(_Section):
     temperature: float = Field(0.2, ge=0.0, le=2.0)
     max_tokens: int = Field(1024, ge=16, le=32768, description="Longest answer in tokens")
     reasoning_effort: Literal["low", "medium", "high"] = "medium"
+    flash_attn: bool = Field(False, description="Flash attention (faster on most GPUs)")
+    kv_cache_type: Literal["f16", "q8_0", "q4_0"] = Field(
+        "f16", description="Key/value cache precision: q8_0 halves its memory"
+    )
 
 
 class EmbeddingSettings(_Section):

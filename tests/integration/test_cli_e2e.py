@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,7 @@ def faq_library(
 
 def test_tutorial_question_finds_where_milvus_stores_data_first(faq_library: Path) -> None:
     out = fathom_json("--base-dir", faq_library, "ask", TUTORIAL_QUESTION, "--retrieve-only")
-    assert set(out) == {"answer", "reasoning", "sources", "timings"}
+    assert set(out) == {"answer", "reasoning", "sources", "citations", "timings"}
     top = out["sources"][0]
     assert top["heading"].endswith("Where does Milvus store data?")
     assert "Inserted data, including vector data" in top["text"]
@@ -98,6 +99,38 @@ def test_ask_streams_an_answer_with_gemma(faq_library: Path, gemma_gguf: Path) -
     assert answer_part.strip()
     assert "[1] " in sources_part and "Where does Milvus store data?" in sources_part
     assert proc.stderr == ""
+
+
+def test_schema_makes_the_answer_json(faq_library: Path, gemma_gguf: Path, tmp_path: Path) -> None:
+    schema = tmp_path / "schema.json"
+    schema.write_text(
+        json.dumps(
+            {
+                "type": "object",
+                "properties": {
+                    "answer": {"type": "string", "maxLength": 80},
+                    "sources": {"type": "array", "items": {"type": "integer"}, "maxItems": 3},
+                },
+                "required": ["answer", "sources"],
+            }
+        )
+    )
+    proc = fathom(
+        "--base-dir",
+        faq_library,
+        "ask",
+        TUTORIAL_QUESTION,
+        "--model",
+        gemma_gguf,
+        "--top-k",
+        "2",
+        "--schema",
+        schema,
+        env={"FATHOM_LLM__MAX_TOKENS": "120"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    value = json.loads(proc.stdout)
+    assert set(value) == {"answer", "sources"} and isinstance(value["sources"], list)
 
 
 def test_ask_without_a_library_says_what_to_do() -> None:

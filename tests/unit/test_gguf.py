@@ -4,7 +4,7 @@ import pytest
 
 from desktop.core.errors import ModelError
 from desktop.core.llm.gguf import architecture, is_gpt_oss, read_gguf_metadata
-from desktop.core.llm.llama_cpp import chat_format_for, fold_system
+from desktop.core.llm.prompting import chat_format_for, fold_system
 
 
 def test_reads_the_real_gemma_header(gemma_gguf: Path) -> None:

@@ -9,6 +9,8 @@ from typing import Any, Literal, Protocol
 from desktop.core.progress import CancelToken
 
 Effort = Literal["low", "medium", "high"]
+# Tokens kept free for a reasoning model's thinking, on top of the answer's max_tokens.
+REASONING_RESERVE: dict[str, int] = {"low": 256, "medium": 1024, "high": 3072}
 Message = dict[str, Any]
 
 
@@ -53,19 +55,42 @@ class GenerationParams:
     max_tokens: int = 1024
     temperature: float = 0.2
     reasoning_effort: Effort = "medium"
+    json_schema: dict[str, Any] | None = None  # constrain the answer to this JSON schema
+
+
+Tool = dict[str, Any]  # {"name", "description", "parameters": JSON schema}
 
 
 class ChatModel(Protocol):
-    """A model that streams events for a conversation of ``{"role", "content"}`` messages."""
+    """A model that streams events for a conversation of ``{"role", "content"}`` messages.
+
+    Messages may also be ``{"role": "assistant", "content", "tool_calls": [{"name",
+    "arguments"}]}`` and ``{"role": "tool", "name", "content"}`` in a tool round. Models
+    whose ``supports_tools`` is False ignore ``tools``.
+    """
 
     @property
     def name(self) -> str: ...
+
+    @property
+    def supports_tools(self) -> bool: ...
+
+    @property
+    def reasoning(self) -> bool:
+        """Whether the model reasons before answering (its reasoning needs room too)."""
+        ...
+
+    @property
+    def context_length(self) -> int: ...
+
+    def count_tokens(self, text: str) -> int: ...
 
     def stream(
         self,
         messages: Sequence[Message],
         params: GenerationParams,
         cancel: CancelToken | None = None,
+        tools: Sequence[Tool] = (),
     ) -> Iterator[ModelEvent]: ...
 
     def close(self) -> None: ...

@@ -3,15 +3,21 @@
 llama.cpp contexts are not thread-safe, and loading a model takes seconds, so a single
 long-lived thread loads it and runs every generation; ``stream`` hands it a request and
 yields the events it sends back. Cancelling stops generation at the next token.
+
+gpt-oss GGUFs (architecture ``gpt-oss``) are prompted in harmony with special tokens
+tokenized as such, and their output is parsed into reasoning, answer and tool calls;
+other GGUFs use their own chat template, or a known format for their architecture.
 """
 
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import os
 import queue
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,29 +25,24 @@ from typing import Any
 
 from desktop.core.errors import ModelError
 from desktop.core.llm.base import (
-    AnswerText,
+    REASONING_RESERVE,
     GenerationParams,
     Message,
     ModelEvent,
-    TurnEnd,
+    Tool,
     Usage,
 )
-from desktop.core.llm.gguf import architecture, read_gguf_metadata
+from desktop.core.llm.gguf import is_gpt_oss, read_gguf_metadata
+from desktop.core.llm.prompting import (
+    FINAL_PREFILL,
+    NO_SYSTEM_ROLE,
+    HarmonyReader,
+    TemplateReader,
+    chat_format_for,
+    fold_system,
+)
 from desktop.core.progress import CancelToken
 
-# Chat formats of llama-cpp-python for GGUFs that carry no chat template, by architecture.
-FALLBACK_FORMATS = {
-    "gemma": "gemma",
-    "gemma2": "gemma",
-    "gemma3": "gemma",
-    "llama": "llama-3",
-    "qwen2": "chatml",
-    "qwen3": "chatml",
-    "phi3": "chatml",
-    "mistral": "mistral-instruct",
-}
-# Formats whose prompt has no place for a system message: it goes before the first user turn.
-NO_SYSTEM_ROLE = {"gemma", "mistral-instruct"}
 _DONE = object()
 log = logging.getLogger("fathom.llama_cpp")
 GGML_LOG_ERROR = 4  # ggml's levels: 1 debug, 2 info, 3 warn, 4 error, 5 continuation
@@ -69,38 +70,32 @@ def route_llama_logs() -> None:
     llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
 
 
+@dataclass(frozen=True)
+class LlamaOptions:
+    """How llama.cpp runs the model; see the llm.* settings."""
+
+    n_ctx: int = 8192
+    n_threads: int = 0  # 0: one per core
+    n_gpu_layers: int = -1
+    flash_attn: bool = False
+    kv_cache_type: str = "f16"  # f16, q8_0 or q4_0
+    n_batch: int = 512
+
+
+KV_TYPES = {"f16": 1, "q8_0": 8, "q4_0": 2}  # ggml_type ids
+
+
 @dataclass
 class _Request:
     messages: list[Message]
     params: GenerationParams
+    tools: list[Tool]
     cancel: CancelToken
     stop: threading.Event = field(default_factory=threading.Event)  # the consumer went away
     out: queue.Queue[Any] = field(default_factory=queue.Queue)
 
-    @property
     def stopped(self) -> bool:
         return self.cancel.cancelled or self.stop.is_set()
-
-
-def chat_format_for(meta: dict[str, Any]) -> str | None:
-    """None when the GGUF carries its own template; else a llama-cpp-python format name."""
-    if meta.get("tokenizer.chat_template"):
-        return None
-    return FALLBACK_FORMATS.get(architecture(meta), "chatml")
-
-
-def fold_system(messages: Sequence[Message]) -> list[Message]:
-    """Move system text into the first user message, for formats without a system role."""
-    system = "\n\n".join(str(m["content"]) for m in messages if m["role"] == "system")
-    rest = [dict(m) for m in messages if m["role"] != "system"]
-    if system:
-        for m in rest:
-            if m["role"] == "user":
-                m["content"] = f"{system}\n\n{m['content']}"
-                break
-        else:
-            rest.insert(0, {"role": "user", "content": system})
-    return rest
 
 
 def default_threads() -> int:
@@ -110,14 +105,7 @@ def default_threads() -> int:
 class LlamaCppModel:
     """A GGUF model run by llama.cpp on a thread of its own."""
 
-    def __init__(
-        self,
-        path: Path,
-        *,
-        n_ctx: int = 8192,
-        n_threads: int = 0,
-        n_gpu_layers: int = -1,
-    ) -> None:
+    def __init__(self, path: Path, options: LlamaOptions | None = None) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise ModelError(
@@ -125,15 +113,12 @@ class LlamaCppModel:
                 "Pass --model PATH to a .gguf file, or run 'fathom models pull'.",
             )
         self.metadata = read_gguf_metadata(self.path)
-        self.chat_format = chat_format_for(self.metadata)
-        self._load_args: dict[str, Any] = {
-            "model_path": str(self.path),
-            "n_ctx": n_ctx,
-            "n_threads": n_threads or default_threads(),
-            "n_gpu_layers": n_gpu_layers,
-            "chat_format": self.chat_format,
-            "verbose": False,
-        }
+        self.harmony = is_gpt_oss(self.metadata)
+        self.chat_format = None if self.harmony else chat_format_for(self.metadata)
+        self.options = options or LlamaOptions()
+        self._llm: Any = None
+        self.last_prompt_tokens = 0
+        self.last_reused_tokens = 0
         self._requests: queue.Queue[_Request | None] = queue.Queue()
         self._loaded = threading.Event()
         self._load_error: BaseException | None = None
@@ -143,6 +128,24 @@ class LlamaCppModel:
     @property
     def name(self) -> str:
         return str(self.metadata.get("general.name") or self.path.stem)
+
+    @property
+    def supports_tools(self) -> bool:
+        return self.harmony
+
+    @property
+    def reasoning(self) -> bool:
+        return self.harmony
+
+    @property
+    def context_length(self) -> int:
+        return self.options.n_ctx
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens of ``text`` in this model's vocabulary (reads the vocabulary only, so it
+        is safe beside a running generation)."""
+        self.wait_loaded()
+        return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def wait_loaded(self, timeout: float | None = None) -> None:
         """Block until the model is in memory; raise what loading raised."""
@@ -158,18 +161,18 @@ class LlamaCppModel:
         messages: Sequence[Message],
         params: GenerationParams,
         cancel: CancelToken | None = None,
+        tools: Sequence[Tool] = (),
     ) -> Iterator[ModelEvent]:
         self.wait_loaded()
-        msgs = list(messages)
-        if self.chat_format in NO_SYSTEM_ROLE:
-            msgs = fold_system(msgs)
-        req = _Request(msgs, params, cancel or CancelToken())
+        req = _Request(list(messages), params, list(tools), cancel or CancelToken())
         self._requests.put(req)
         try:
             while True:
                 item = req.out.get()
                 if item is _DONE:
                     return
+                if isinstance(item, ModelError):
+                    raise item
                 if isinstance(item, BaseException):
                     raise ModelError(f"Generation failed: {item}") from item
                 yield item
@@ -182,45 +185,121 @@ class LlamaCppModel:
 
     # --- the owner thread -------------------------------------------------------------
 
-    def _run(self) -> None:
-        try:
-            from llama_cpp import Llama
+    def _load(self) -> Any:
+        from llama_cpp import Llama
 
-            route_llama_logs()
-            llm = Llama(**self._load_args)
-        except BaseException as exc:
+        route_llama_logs()
+        o = self.options
+        return Llama(
+            model_path=str(self.path),
+            n_ctx=o.n_ctx,
+            n_batch=o.n_batch,
+            n_threads=o.n_threads or default_threads(),
+            n_gpu_layers=o.n_gpu_layers,
+            flash_attn=o.flash_attn,
+            type_k=KV_TYPES[o.kv_cache_type],
+            type_v=KV_TYPES[o.kv_cache_type],
+            chat_format=self.chat_format,
+            verbose=False,
+        )
+
+    def _run(self) -> None:
+        from desktop.core.llm.decode import Decoder
+
+        try:
+            llm = self._load()
+            decoder = Decoder(llm)
+            self._llm = llm
+        except BaseException as exc:  # reported to whoever waits
             self._load_error = exc
             self._loaded.set()
             return
         self._loaded.set()
         while (req := self._requests.get()) is not None:
             try:
-                self._generate(llm, req)
-            except BaseException as exc:
+                self._generate(llm, decoder, req)
+            except BaseException as exc:  # handed to the consumer
                 req.out.put(exc)
             finally:
                 req.out.put(_DONE)
         llm.close()
 
-    def _generate(self, llm: Any, req: _Request) -> None:
-        stream = llm.create_chat_completion(
-            messages=req.messages,
-            stream=True,
-            max_tokens=req.params.max_tokens,
-            temperature=req.params.temperature,
-        )
-        tokens, reason = 0, "stop"
-        for chunk in stream:
-            if req.stopped:
+    def _prompt(self, llm: Any, decoder: Any, req: _Request) -> tuple[list[int], Any, list[int]]:
+        """Prompt tokens, the reader for the output, and extra stop tokens."""
+        if self.harmony:
+            from desktop.core.harmony import render_prompt
+
+            text = render_prompt(
+                req.messages, reasoning_effort=req.params.reasoning_effort, tools=req.tools
+            )
+            prefill = FINAL_PREFILL if req.params.json_schema else ""
+            tokens = decoder.tokenize(text + prefill, add_bos=False, special=True)
+            stops = [decoder.token_id(t) for t in ("<|return|>", "<|call|>")]
+            return tokens, HarmonyReader(prefill), [t for t in stops if t is not None]
+        messages = fold_system(req.messages) if self.chat_format in NO_SYSTEM_ROLE else req.messages
+        formatter = _formatter(llm, self.chat_format)
+        if formatter is None:
+            raise ModelError(f"llama-cpp-python has no chat format '{self.chat_format}'.")
+        result = formatter(messages=messages)
+        stops = result.stop if isinstance(result.stop, list) else [result.stop or ""]
+        tokens = decoder.tokenize(result.prompt, add_bos=not result.added_special, special=True)
+        return tokens, TemplateReader(stops), []
+
+    def _generate(self, llm: Any, decoder: Any, req: _Request) -> None:
+        from desktop.core.llm.decode import SamplerSettings
+
+        tokens, reader, stops = self._prompt(llm, decoder, req)
+        grammar = None
+        if req.params.json_schema is not None:
+            from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+            grammar = json_schema_to_gbnf(json.dumps(req.params.json_schema))
+        sampler = SamplerSettings(temperature=req.params.temperature, grammar=grammar)
+        max_tokens = req.params.max_tokens
+        if self.harmony and grammar is None:  # reasoning comes out of the same budget
+            max_tokens += REASONING_RESERVE[req.params.reasoning_effort]
+        self.last_prompt_tokens = len(tokens)
+        out, special = req.out, reader.special_pieces
+        count, reason = 0, "length"
+        t0 = time.perf_counter()
+        for token in decoder.generate(
+            tokens,
+            max_tokens=max_tokens,
+            sampler=sampler,
+            stop_tokens=frozenset(stops),
+            stopped=req.stopped,
+        ):
+            count += 1
+            for event in reader.feed(decoder.piece(token, special=special)):
+                out.put(event)
+            if reader.done or decoder.is_end(token):
+                reason = "stop"
+                break
+            if req.stopped():
                 reason = "cancelled"
                 break
-            choice = chunk["choices"][0]
-            text = choice["delta"].get("content")
-            if text:
-                tokens += 1
-                req.out.put(AnswerText(text))
-            if choice.get("finish_reason"):
-                reason = choice["finish_reason"]
-        stream.close()
-        req.out.put(Usage(prompt_tokens=0, completion_tokens=tokens))
-        req.out.put(TurnEnd(reason))
+        self.last_reused_tokens = decoder.reused_tokens
+        log.debug("generated %d tokens in %.2f s", count, time.perf_counter() - t0)
+        for event in reader.close(reason):
+            out.put(event)
+        out.put(Usage(prompt_tokens=len(tokens), completion_tokens=count))
+
+
+def _formatter(llm: Any, chat_format: str | None) -> Any:
+    """llama-cpp-python's prompt formatter: the GGUF's own template, or a named format."""
+    from llama_cpp import llama_chat_format as lcf
+
+    if chat_format is None:
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            return None
+        eos, bos = llm.token_eos(), llm.token_bos()
+        return lcf.Jinja2ChatFormatter(
+            template=template,
+            eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+            bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
+            stop_token_ids=[eos],
+        )
+    return getattr(
+        lcf, "format_" + chat_format.replace("-", "_").replace("llama_3", "llama3"), None
+    )

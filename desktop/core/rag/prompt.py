@@ -1,10 +1,10 @@
-"""The messages a chat model gets: instructions, numbered sources, the question."""
+"""What a chat model is told: instructions, numbered sources, the search tool."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from desktop.core.llm.base import Message
+from desktop.core.llm.base import Message, Tool
 from desktop.core.rag.retrieve import Source
 
 INSTRUCTIONS = (
@@ -13,6 +13,31 @@ INSTRUCTIONS = (
     "[2][3]. If the sources do not contain the answer, say that you could not find it in "
     "the documents. Be concise."
 )
+
+TOOL_INSTRUCTIONS = (
+    "You answer questions about the user's own documents. Before answering, search them "
+    "with search_documents; if the passages do not answer the question, search again with "
+    "other words. Passages come numbered: cite the ones you use with their numbers in "
+    "square brackets, like [1] or [2][3], and quote them exactly when you quote. If the "
+    "documents do not contain the answer, say so. Be concise."
+)
+
+SEARCH_TOOL: Tool = {
+    "name": "search_documents",
+    "description": "Search the user's documents; returns numbered passages with their source.",
+    "parameters": {
+        "type": "object",
+        "properties": {
+            "query": {"type": "string", "description": "What to look for, in your own words"},
+            "k": {
+                "type": "integer",
+                "description": "How many passages to return (1 to 10)",
+                "default": 5,
+            },
+        },
+        "required": ["query"],
+    },
+}
 
 
 def format_source(source: Source) -> str:
@@ -24,10 +49,25 @@ def format_source(source: Source) -> str:
     return f"[{source.rank}] {where}\n{source.text.strip()}"
 
 
-def build_messages(question: str, sources: Sequence[Source]) -> list[Message]:
-    if sources:
-        context = "\n\n".join(format_source(s) for s in sources)
-    else:
-        context = "(no passages were found)"
-    user = f"Sources:\n\n{context}\n\nQuestion: {question.strip()}"
-    return [{"role": "system", "content": INSTRUCTIONS}, {"role": "user", "content": user}]
+def format_sources(sources: Sequence[Source]) -> str:
+    if not sources:
+        return "(no passages were found)"
+    return "\n\n".join(format_source(s) for s in sources)
+
+
+def question_message(question: str, sources: Sequence[Source]) -> Message:
+    return {
+        "role": "user",
+        "content": f"Sources:\n\n{format_sources(sources)}\n\nQuestion: {question.strip()}",
+    }
+
+
+def build_messages(
+    question: str, sources: Sequence[Source], history: Sequence[Message] = ()
+) -> list[Message]:
+    """Single-shot retrieval: the sources travel with the question."""
+    return [
+        {"role": "system", "content": INSTRUCTIONS},
+        *history,
+        question_message(question, sources),
+    ]

@@ -270,6 +270,30 @@ class MilvusStore:
         self._client.delete(self.files_name, filter=f'file_key == "{key}"')
         self._client.delete(self.chunks_name, filter=f'file_key == "{key}"')
 
+    def document_text(self, path: str, max_chunks: int) -> str | None:
+        """A file's text rebuilt from its chunks (overlaps removed), if it has at most
+        ``max_chunks`` chunks; None for bigger or unknown files."""
+        key = file_key(path)
+        rows = self._client.query(
+            self.chunks_name,
+            filter=f'file_key == "{key}"',
+            output_fields=["text", "start", "end"],
+            limit=max_chunks + 1,
+        )
+        if not rows or len(rows) > max_chunks:
+            return None
+        rows.sort(key=lambda r: int(r["start"]))
+        parts: list[str] = []
+        covered = 0
+        for r in rows:
+            start, text = int(r["start"]), str(r["text"])
+            if start >= covered:
+                parts.append(("\n\n" if parts else "") + text)
+            elif start + len(text) > covered:
+                parts.append(text[covered - start :])
+            covered = max(covered, start + len(text))
+        return "".join(parts)
+
     def count(self) -> int:
         if not self._client.has_collection(self.chunks_name):
             return 0

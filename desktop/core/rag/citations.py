@@ -1,0 +1,83 @@
+"""Citations in an answer: which [n] it uses, and whether each holds up.
+
+A citation is verified when its number names a source that was given, and every passage
+the answer quotes next to it ("…" before the [n], in the same sentence) occurs in that
+source's text. What fails is reported, not silently dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from desktop.core.rag.retrieve import Source
+
+_CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_QUOTE = re.compile(r"[\"“«]([^\"”»]{12,}?)[\"”»]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n{2,}")
+MIN_QUOTE_WORDS = 3
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+
+
+@dataclass(frozen=True)
+class Citation:
+    number: int
+    path: str  # "" when no such source
+    verified: bool
+    problem: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "number": self.number,
+            "path": self.path,
+            "verified": self.verified,
+            "problem": self.problem,
+        }
+
+
+def _norm(text: str) -> str:
+    text = text.translate(_QUOTES)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def cited_numbers(answer: str) -> list[int]:
+    """Every number cited, in order of first appearance."""
+    seen: dict[int, None] = {}
+    for m in _CITE.finditer(answer):
+        for part in re.split(r"[,;]", m.group(1)):
+            seen.setdefault(int(part), None)
+    return list(seen)
+
+
+def _quotes_by_number(answer: str) -> dict[int, list[str]]:
+    """Quoted passages and the numbers cited in the same sentence."""
+    out: dict[int, list[str]] = {}
+    for sentence in _SENTENCE_END.split(answer):
+        quotes = [q for q in _QUOTE.findall(sentence) if len(q.split()) >= MIN_QUOTE_WORDS]
+        if not quotes:
+            continue
+        for n in cited_numbers(sentence):
+            out.setdefault(n, []).extend(quotes)
+    return out
+
+
+def verify_citations(answer: str, sources: Sequence[Source]) -> list[Citation]:
+    by_rank = {s.rank: s for s in sources}
+    quotes = _quotes_by_number(answer)
+    result: list[Citation] = []
+    for n in cited_numbers(answer):
+        source = by_rank.get(n)
+        if source is None:
+            result.append(Citation(n, "", False, f"there is no source [{n}]"))
+            continue
+        text = _norm(source.text)
+        missing = [q for q in quotes.get(n, []) if _norm(q).strip(" .,;:") not in text]
+        if missing:
+            shown = missing[0] if len(missing[0]) <= 60 else missing[0][:57] + "..."
+            result.append(
+                Citation(n, source.path, False, f'quoted text not found in the source: "{shown}"')
+            )
+        else:
+            result.append(Citation(n, source.path, True))
+    return result
