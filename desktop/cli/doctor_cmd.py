@@ -69,6 +69,36 @@ def _store_report(services: Services, uri: str | None) -> dict[str, Any]:
     return report
 
 
+def _machine() -> dict[str, Any]:
+    from desktop.core.llm.hardware import GIB, detect_machine
+
+    m = detect_machine()
+    return {
+        "threads": m.threads,
+        "ram_gib": round(m.ram_bytes / GIB, 1),
+        "gpu": m.gpu_name or None,
+        "vram_gib": round(m.vram_bytes / GIB, 1) if m.vram_bytes else None,
+    }
+
+
+def _plan(services: Services, chat: str | None) -> dict[str, Any] | None:
+    if not chat or not Path(chat).is_file():
+        return None
+    try:
+        p = services.model_plan(Path(chat))
+    except FathomError as exc:
+        return {"error": exc.message}
+    return {
+        "summary": p.describe(),
+        "n_ctx": p.n_ctx,
+        "n_gpu_layers": p.n_gpu_layers,
+        "cpu_moe_layers": p.cpu_moe_layers,
+        "memory_gib": round(p.memory_bytes / 2**30, 2),
+        "expected_tokens_per_s": round(p.expected_tokens_per_s, 1),
+        "notes": p.notes,
+    }
+
+
 def collect(services: Services, uri: str | None) -> dict[str, Any]:
     try:
         chat: str | None = str(services.chat_model_path())
@@ -80,10 +110,12 @@ def collect(services: Services, uri: str | None) -> dict[str, Any]:
         "platform": platform.platform(),
         "packages": {name: _version(name) for name in PACKAGES},
         "gpu_offload": _gpu_offload(),
+        "machine": _machine(),
         "base_dir": str(services.paths.base),
         "store": _store_report(services, uri),
         "models": {
             "chat_model": chat,
+            "chat_model_plan": _plan(services, chat),
             "chat_models_installed": [str(p) for p in installed_ggufs(services.paths.models_dir)],
             "embedding_model": services.settings.embedding.model,
             "embedding_models_installed": installed_embeddings(services.paths.hub_cache),
@@ -100,6 +132,9 @@ def run_doctor(services: Services, args: argparse.Namespace) -> int:
     for name, version in report["packages"].items():
         print(f"  {name:18} {version}")
     print(f"GPU offload (llama.cpp): {report['gpu_offload']}")
+    m = report["machine"]
+    gpu = f"{m['gpu']} ({m['vram_gib']} GiB)" if m["gpu"] else "none usable"
+    print(f"Machine: {m['threads']} threads, {m['ram_gib']} GiB memory, GPU: {gpu}")
     print(f"Base directory: {report['base_dir']}")
     store = report["store"]
     print(f"Store: {store['location']}")
@@ -114,6 +149,11 @@ def run_doctor(services: Services, args: argparse.Namespace) -> int:
         )
     models = report["models"]
     print(f"Chat model: {models['chat_model'] or 'none (run: fathom models pull)'}")
+    chat_plan = models["chat_model_plan"]
+    if chat_plan:
+        print(f"  runs as: {chat_plan.get('summary') or chat_plan.get('error')}")
+        for note in chat_plan.get("notes", []):
+            print(f"  note: {note}")
     for path in models["chat_models_installed"]:
         print(f"  installed: {path}")
     print(f"Embedding model: {models['embedding_model']}")

@@ -13,6 +13,8 @@ from typing import Any
 from desktop.core.embeddings.base import Embedder
 from desktop.core.errors import ConfigError, ModelError
 from desktop.core.llm.base import GenerationParams
+from desktop.core.llm.gguf import read_gguf_metadata
+from desktop.core.llm.hardware import Plan, detect_machine, model_shape, plan
 from desktop.core.llm.llama_cpp import LlamaCppModel, LlamaOptions
 from desktop.core.modelhub.catalog import DEFAULT_CHAT, installed_ggufs
 from desktop.core.paths import Paths
@@ -96,16 +98,38 @@ class Services:
             "Run 'fathom models pull' to download gpt-oss-20b, or pass --model PATH to a GGUF.",
         )
 
-    def chat_model(self, override: str | None = None) -> LlamaCppModel:
+    def model_plan(self, path: Path) -> Plan:
+        """How the chat model will run here: settings left at auto are decided from this
+        machine's memory and GPU."""
         llm = self.settings.llm
-        options = LlamaOptions(
+        shape = model_shape(path, read_gguf_metadata(path))
+        return plan(
+            shape,
+            detect_machine(),
             n_ctx=llm.n_ctx,
-            n_threads=llm.n_threads,
             n_gpu_layers=llm.n_gpu_layers,
-            flash_attn=llm.flash_attn,
+            cpu_moe_layers=llm.cpu_moe_layers,
             kv_cache_type=llm.kv_cache_type,
         )
-        return LlamaCppModel(self.chat_model_path(override), options)
+
+    def chat_model(self, override: str | None = None) -> LlamaCppModel:
+        llm = self.settings.llm
+        path = self.chat_model_path(override)
+        if not path.is_file():
+            raise ModelError(
+                f"The chat model {path} does not exist.",
+                "Pass --model PATH to a .gguf file, or run 'fathom models pull'.",
+            )
+        chosen = self.model_plan(path)
+        options = LlamaOptions(
+            n_ctx=chosen.n_ctx,
+            n_threads=llm.n_threads,
+            n_gpu_layers=chosen.n_gpu_layers,
+            flash_attn=llm.flash_attn,
+            kv_cache_type=llm.kv_cache_type,
+            cpu_moe_layers=chosen.cpu_moe_layers,
+        )
+        return LlamaCppModel(path, options)
 
     def generation_params(self, reasoning_effort: str | None = None) -> GenerationParams:
         llm = self.settings.llm

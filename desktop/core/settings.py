@@ -27,8 +27,18 @@ class _Section(BaseModel):
 
 class LLMSettings(_Section):
     model: str = Field("", description="Path of the chat GGUF; empty means the default model")
-    n_ctx: int = Field(8192, ge=512, le=131072, description="Context length in tokens")
-    n_gpu_layers: int = Field(-1, ge=-1, description="Layers offloaded to the GPU (-1: all)")
+    n_ctx: int = Field(
+        0, ge=0, le=131072, description="Context length in tokens (0: the largest that fits)"
+    )
+    n_gpu_layers: int = Field(
+        -1, ge=-1, description="Layers on the GPU (-1: as many as fit; 0: CPU only)"
+    )
+    cpu_moe_layers: int = Field(
+        -1,
+        ge=-1,
+        description="Mixture-of-experts models: keep the experts of the first N layers in "
+        "system memory so the rest fits the GPU (-1: decide from the GPU's memory)",
+    )
     n_threads: int = Field(0, ge=0, description="CPU threads (0: one per core)")
     temperature: float = Field(0.2, ge=0.0, le=2.0)
     max_tokens: int = Field(1024, ge=16, le=32768, description="Longest answer in tokens")

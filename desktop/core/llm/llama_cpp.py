@@ -11,6 +11,7 @@ other GGUFs use their own chat template, or a known format for their architectur
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import logging
@@ -80,9 +81,35 @@ class LlamaOptions:
     flash_attn: bool = False
     kv_cache_type: str = "f16"  # f16, q8_0 or q4_0
     n_batch: int = 512
+    cpu_moe_layers: int = 0  # the first N layers keep their experts in system memory
 
 
 KV_TYPES = {"f16": 1, "q8_0": 8, "q4_0": 2}  # ggml_type ids
+EXPERT_TENSORS = r"ffn_(up|down|gate)_exps"
+_PATCH_LOCK = threading.Lock()
+
+
+class _BuftOverride(ctypes.Structure):
+    """llama.cpp's llama_model_tensor_buft_override: tensors matching ``pattern`` are
+    placed in buffer type ``buft``."""
+
+    _fields_ = [("pattern", ctypes.c_char_p), ("buft", ctypes.c_void_p)]
+
+
+def expert_overrides(n_layers: int, total_layers: int) -> Any:
+    """A NULL-terminated override list keeping the experts of the first ``n_layers``
+    layers in system memory, as llama.cpp's --n-cpu-moe does."""
+    from desktop.core.llm.hardware import _ggml
+
+    base = _ggml("libggml-base.so")
+    base.ggml_backend_cpu_buffer_type.restype = ctypes.c_void_p
+    cpu = base.ggml_backend_cpu_buffer_type()
+    if n_layers >= total_layers:
+        patterns = [rf"\.{EXPERT_TENSORS}"]
+    else:
+        patterns = [rf"^blk\.{i}\.{EXPERT_TENSORS}" for i in range(n_layers)]
+    items = [_BuftOverride(p.encode(), cpu) for p in patterns] + [_BuftOverride(None, None)]
+    return (_BuftOverride * len(items))(*items)
 
 
 @dataclass
@@ -117,6 +144,7 @@ class LlamaCppModel:
         self.chat_format = None if self.harmony else chat_format_for(self.metadata)
         self.options = options or LlamaOptions()
         self._llm: Any = None
+        self._forget = threading.Event()
         self.last_prompt_tokens = 0
         self.last_reused_tokens = 0
         self._requests: queue.Queue[_Request | None] = queue.Queue()
@@ -179,6 +207,10 @@ class LlamaCppModel:
         finally:
             req.stop.set()  # a consumer that stops early stops the generation too
 
+    def forget_cache(self) -> None:
+        """Make the next generation decode its whole prompt (for measurements)."""
+        self._forget.set()
+
     def close(self) -> None:
         self._requests.put(None)
         self._thread.join(timeout=30)
@@ -190,7 +222,18 @@ class LlamaCppModel:
 
         route_llama_logs()
         o = self.options
-        return Llama(
+        overrides = None
+        if o.cpu_moe_layers > 0:
+            total = int(
+                self.metadata.get(f"{self.metadata.get('general.architecture')}.block_count", 0)
+            )
+            overrides = expert_overrides(o.cpu_moe_layers, total or o.cpu_moe_layers)
+        with _model_params_overrides(overrides):
+            return self._construct(Llama)
+
+    def _construct(self, llama_class: Any) -> Any:
+        o = self.options
+        return llama_class(
             model_path=str(self.path),
             n_ctx=o.n_ctx,
             n_batch=o.n_batch,
@@ -248,6 +291,9 @@ class LlamaCppModel:
     def _generate(self, llm: Any, decoder: Any, req: _Request) -> None:
         from desktop.core.llm.decode import SamplerSettings
 
+        if self._forget.is_set():
+            self._forget.clear()
+            decoder.reset()
         tokens, reader, stops = self._prompt(llm, decoder, req)
         grammar = None
         if req.params.json_schema is not None:
@@ -283,6 +329,30 @@ class LlamaCppModel:
         for event in reader.close(reason):
             out.put(event)
         out.put(Usage(prompt_tokens=len(tokens), completion_tokens=count))
+
+
+@contextlib.contextmanager
+def _model_params_overrides(overrides: Any) -> Iterator[None]:
+    """Let the next Llama() load with tensor buffer overrides: llama-cpp-python builds its
+    model parameters inside its constructor and does not expose this field."""
+    if overrides is None:
+        yield
+        return
+    import llama_cpp.llama_cpp as lc
+
+    original = lc.llama_model_default_params
+
+    def with_overrides() -> Any:
+        params = original()
+        params.tensor_buft_overrides = ctypes.cast(overrides, ctypes.c_void_p)
+        return params
+
+    with _PATCH_LOCK:
+        lc.llama_model_default_params = with_overrides
+        try:
+            yield
+        finally:
+            lc.llama_model_default_params = original
 
 
 def _formatter(llm: Any, chat_format: str | None) -> Any:
