@@ -39,9 +39,7 @@ from desktop.core.store.milvus import MilvusStore, SearchMode
 
 MAX_SEARCHES = 3
 WHOLE_DOC_MAX_CHUNKS = 6
-BAD_CALL = (
-    'That call could not be read: its arguments must be JSON like {"query": "...", "k": 5}.'
-)
+BAD_CALL = 'That call could not be read: its arguments must be JSON like {"query": "...", "k": 5}.'
 
 
 @dataclass(frozen=True)
