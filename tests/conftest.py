@@ -49,3 +49,9 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.fail(f"The shared corpus is missing: {CORPUS}")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def tiny_gpt_oss() -> Path:
+    """A tiny gpt-oss GGUF with random weights: the gpt-oss code paths, gibberish output."""
+    return models.tiny_gpt_oss_gguf()

@@ -1,4 +1,5 @@
-"""The test models: a real chat GGUF and a real embedding model, both from packages.
+"""The test models: a real chat GGUF and a real embedding model, both from packages, and a
+tiny gpt-oss GGUF with random weights built here (``tests/tiny_gpt_oss.py``).
 
 The embedding package ships all-MiniLM-L6-v2 in hub layout with safetensors weights only;
 Fathom runs ONNX, so the folder is copied and ``onnx/model.onnx`` exported with torch once
@@ -78,4 +79,19 @@ def minilm_onnx() -> Path:
     dest = cache_dir() / "all-MiniLM-L6-v2-onnx"
     if not (dest / "onnx" / "model.onnx").exists():
         export_onnx(minilm_source(), dest)
+    return dest
+
+
+def tiny_gpt_oss_gguf() -> Path:
+    """A tiny gpt-oss GGUF with random weights (built once, cached)."""
+    from tests.tiny_gpt_oss import VERSION, build_tiny_gpt_oss
+
+    dest = cache_dir() / f"tiny-gpt-oss-v{VERSION}.gguf"
+    if not dest.is_file():
+        partial = dest.with_name(f"{dest.name}.{os.getpid()}.partial")
+        try:
+            build_tiny_gpt_oss(partial)
+            partial.replace(dest)
+        finally:
+            partial.unlink(missing_ok=True)
     return dest
