@@ -72,9 +72,11 @@ def _drive_with_bar(events: object) -> Summary:
 
 
 def _print_summary(s: Summary) -> None:
+    moved = f" ({s.moved} moved or renamed)" if s.moved else ""
     print(
-        f"{s.added} added, {s.updated} updated, {s.unchanged} unchanged, {s.removed} removed, "
-        f"{len(s.failed)} failed; {s.chunks} chunks in the library ({s.seconds:.1f} s)"
+        f"{s.added} added, {s.updated} updated, {s.unchanged} unchanged{moved}, "
+        f"{s.removed} removed, {len(s.failed)} failed; "
+        f"{s.chunks} chunks in the library ({s.seconds:.1f} s)"
     )
     for path, error in s.failed:
         print(f"  failed: {path}: {error}", file=sys.stderr)

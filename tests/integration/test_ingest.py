@@ -120,3 +120,47 @@ def test_second_process_on_the_same_store_is_told(
     assert proc.returncode == 1
     assert "in use by another Fathom process" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+class CountingEmbedder:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.texts = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def encode_documents(self, documents: list[str]) -> object:
+        self.texts += len(documents)
+        return self.inner.encode_documents(documents)  # type: ignore[attr-defined]
+
+
+def test_renamed_and_moved_files_are_not_embedded_again(
+    folder: Path, onnx_model_dir: Path, tmp_path: Path
+) -> None:
+    from desktop.core.embeddings.onnx import OnnxEmbedder
+    from desktop.core.ingest.pipeline import Summary, ingest
+    from desktop.core.rag.retrieve import retrieve
+
+    embedder = CountingEmbedder(OnnxEmbedder(onnx_model_dir))
+    store = MilvusStore(str(tmp_path / "moves.db"))
+    try:
+        first = list(ingest([folder], store, embedder))[-1]  # type: ignore[arg-type]
+        assert isinstance(first, Summary) and first.added == 3
+        embedded = embedder.texts
+        (folder / "product_faq.md").rename(folder / "renamed_faq.md")
+        (folder / "archive").mkdir()
+        (folder / "troubleshooting.md").rename(folder / "archive" / "troubleshooting.md")
+        second = list(ingest([folder], store, embedder))[-1]  # type: ignore[arg-type]
+        assert isinstance(second, Summary)
+        assert (second.added, second.removed, second.unchanged, second.moved) == (0, 0, 3, 2)
+        assert embedder.texts == embedded  # nothing embedded again
+        assert second.chunks == first.chunks
+        names = sorted(Path(p).relative_to(folder).as_posix() for p in store.files())
+        assert names == ["archive/troubleshooting.md", "renamed_faq.md", "sub/operational_faq.md"]
+        top = retrieve(store, embedder, "Where does Milvus store data?", 1)  # type: ignore[arg-type]
+        assert top[0].path == str(folder / "renamed_faq.md")
+    finally:
+        store.close()

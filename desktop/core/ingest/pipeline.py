@@ -22,7 +22,7 @@ from desktop.core.ingest.scan import scan
 from desktop.core.progress import CancelToken
 from desktop.core.store.milvus import FileRecord, MilvusStore
 
-FileStatus = Literal["added", "updated", "unchanged", "removed", "failed"]
+FileStatus = Literal["added", "updated", "unchanged", "moved", "removed", "failed"]
 EMBED_BATCH_CHUNKS = 128
 
 
@@ -57,6 +57,7 @@ class Summary:
     failed: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
     seconds: float = 0.0
+    moved: int = 0  # renamed or moved files, counted as unchanged: nothing was embedded
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -116,8 +117,9 @@ class _Run:
             self.summary.added += 1
         elif status == "updated":
             self.summary.updated += 1
-        elif status == "unchanged":
+        elif status in ("unchanged", "moved"):
             self.summary.unchanged += 1
+            self.summary.moved += status == "moved"
         return FileDone(path, status, self.done, self.total, chunks, error)
 
     def pending_chunks(self) -> int:
@@ -150,6 +152,14 @@ def ingest(
     store.prepare(embedder_identity(embedder), embedder.dim, embedder_source(embedder))
     found = scan(paths)
     known = store.files()
+    present = {str(p) for p in found.files}
+    # Files gone from where they were: a new path with the same content is a move.
+    vanished = {
+        rec.hash: name
+        for name, rec in known.items()
+        if name not in present and not Path(name).exists()
+    }
+    moved_from: set[str] = set()
     run = _Run(store, embedder, len(found.files) + len(found.rejected))
     yield Started(run.total)
     for path, reason in found.rejected:
@@ -167,6 +177,11 @@ def ingest(
         if old is not None and old.hash == digest:
             yield run.finish(name, "unchanged", old.chunks)
             continue
+        origin = vanished.pop(digest, None) if old is None else None
+        if origin is not None and store.move_file(origin, name):
+            moved_from.add(origin)
+            yield run.finish(name, "moved", known[origin].chunks)
+            continue
         reader = reader_for(path)
         assert reader is not None  # scan kept only readable kinds
         try:
@@ -182,8 +197,9 @@ def ingest(
         if run.pending_chunks() >= EMBED_BATCH_CHUNKS:
             yield from run.flush(cancel)
     yield from run.flush(cancel)
-    present = {str(p) for p in found.files}
     for name in known:
+        if name in moved_from:
+            continue
         if name not in present and any(Path(name).is_relative_to(r) for r in found.roots):
             cancel.raise_if_cancelled()
             store.remove_file(name)

@@ -27,6 +27,7 @@ HEADING_MAX_BYTES = 1024
 RRF_K = 60
 QUERY_CAP = 16384
 _OUT_FIELDS = ["text", "path", "page", "heading", "start", "end"]
+_STORED_FIELDS = ("text", "path", "heading", "page", "ordinal", "start", "end")
 
 
 @dataclass(frozen=True)
@@ -249,15 +250,63 @@ class MilvusStore:
         ]
         if rows:
             self._client.insert(self.chunks_name, rows)
+        self._write_record(FileRecord(record.path, record.hash, record.size, len(rows)))
+
+    def move_file(self, old: str, new: str) -> bool:
+        """Give a renamed or moved file's chunks their new path without embedding them again:
+        copy them under the new key, record the new path, then forget the old one. Returns
+        False when the old chunks cannot be read back whole (the caller embeds afresh)."""
+        old_key, new_key = file_key(old), file_key(new)
+        record = self._record(old_key)
+        if record is None:
+            return False
+        rows = self._client.query(
+            self.chunks_name,
+            filter=f'file_key == "{old_key}"',
+            output_fields=[*_STORED_FIELDS, "dense"],
+            limit=QUERY_CAP,
+        )
+        if len(rows) != record.chunks:
+            return False
+        moved = [
+            {
+                **{f: r[f] for f in (*_STORED_FIELDS, "dense")},
+                "id": f"{new_key[:24]}-{r['ordinal']}",
+                "file_key": new_key,
+                "path": clip_bytes(new, PATH_MAX_BYTES),
+                "dense": [float(x) for x in r["dense"]],
+            }
+            for r in rows
+        ]
+        self._client.delete(self.chunks_name, filter=f'file_key == "{new_key}"')
+        if moved:
+            self._client.insert(self.chunks_name, moved)
+        self._write_record(FileRecord(new, record.hash, record.size, record.chunks))
+        self.remove_file(old)
+        return True
+
+    def _record(self, key: str) -> FileRecord | None:
+        rows = self._client.query(
+            self.files_name,
+            filter=f'file_key == "{key}"',
+            output_fields=["path", "hash", "size", "chunks"],
+            limit=1,
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return FileRecord(r["path"], r["hash"], int(r["size"]), int(r["chunks"]))
+
+    def _write_record(self, record: FileRecord) -> None:
         self._client.upsert(
             self.files_name,
             [
                 {
-                    "file_key": key,
+                    "file_key": file_key(record.path),
                     "path": clip_bytes(record.path, PATH_MAX_BYTES),
                     "hash": record.hash,
                     "size": record.size,
-                    "chunks": len(rows),
+                    "chunks": record.chunks,
                     "_v": [0.0, 0.0],
                 }
             ],
@@ -293,6 +342,13 @@ class MilvusStore:
                 parts.append(text[covered - start :])
             covered = max(covered, start + len(text))
         return "".join(parts)
+
+    def chunk_ids(self) -> list[str]:
+        """Every chunk's id (for checks and copies), duplicates included."""
+        if not self._client.has_collection(self.chunks_name):
+            return []
+        self._client.load_collection(self.chunks_name)
+        return [str(r["id"]) for r in self._query_all(self.chunks_name, ["id"])]
 
     def count(self) -> int:
         if not self._client.has_collection(self.chunks_name):
