@@ -14,7 +14,7 @@ EXIT_OK, EXIT_PARTIAL = 0, 3
 
 def ingest_options(services: Services) -> IngestOptions:
     s = services.settings.ingest
-    return IngestOptions(s.chunk_chars, s.chunk_overlap, int(s.max_file_mb * 1024 * 1024))
+    return IngestOptions(s.chunk_tokens, s.chunk_overlap, int(s.max_file_mb * 1024 * 1024))
 
 
 def run_ingest(services: Services, args: argparse.Namespace) -> int:

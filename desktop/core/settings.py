@@ -64,8 +64,13 @@ class StoreSettings(_Section):
 
 
 class IngestSettings(_Section):
-    chunk_chars: int = Field(1000, ge=200, le=8000, description="Target chunk size in characters")
-    chunk_overlap: int = Field(150, ge=0, le=2000)
+    chunk_tokens: int = Field(
+        220,
+        ge=32,
+        le=8192,
+        description="Chunk size in the embedding model's tokens (capped at what it reads)",
+    )
+    chunk_overlap: int = Field(32, ge=0, le=1024, description="Overlap in tokens")
     max_file_mb: float = Field(100.0, gt=0)
 
 

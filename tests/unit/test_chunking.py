@@ -1,6 +1,6 @@
 import itertools
 
-from desktop.core.ingest.chunking import chunk_document, split_span
+from desktop.core.ingest.chunking import MAX_CHUNK_CHARS, chunk_document, split_span
 from desktop.core.ingest.readers import read_markdown, read_text
 
 MD = b"""---
@@ -77,3 +77,41 @@ def test_a_word_longer_than_the_limit_is_still_cut() -> None:
     spans = list(split_span(text, 0, len(text), 500, 50))
     assert all(e - s <= 500 for s, e in spans)
     assert spans[-1][1] == 1200
+
+
+def _word_tokens(text: str) -> list[tuple[int, int]]:
+    """A stand-in tokenizer: every run of non-space characters is one token."""
+    import re
+
+    return [m.span() for m in re.finditer(r"\S+", text)]
+
+
+def test_token_sized_chunks() -> None:
+    text = " ".join(f"w{i}" for i in range(1000))
+    chunks = chunk_document(
+        read_text("t.txt", text.encode()), size=100, overlap=10, token_spans=_word_tokens
+    )
+    assert all(len(c.text.split()) <= 100 for c in chunks)
+    assert max(len(c.text.split()) for c in chunks) >= 90  # filled, not tiny
+    for a, b in itertools.pairwise(chunks):
+        shared = set(a.text.split()) & set(b.text.split())
+        assert 1 <= len(shared) <= 10  # overlap measured in tokens
+
+
+def test_cjk_text_is_cut_at_sentence_marks_and_stays_under_the_byte_limit() -> None:
+    sentence = "数据存储在对象存储中。"  # 11 characters, 33 bytes
+    text = sentence * 2000
+    chunks = chunk_document(read_text("zh.txt", text.encode()), size=10_000, overlap=0)
+    assert len(chunks) > 1
+    for c in chunks:
+        assert len(c.text) <= MAX_CHUNK_CHARS and len(c.text.encode()) < 65535
+        assert c.text.endswith("。")
+
+
+def test_one_giant_token_is_still_cut() -> None:
+    blob = "A" * 20_000  # e.g. base64 that a tokenizer reads as one unknown word
+    chunks = chunk_document(
+        read_text("b.txt", blob.encode()), size=200, overlap=20, token_spans=lambda t: [(0, len(t))]
+    )
+    assert all(len(c.text) <= MAX_CHUNK_CHARS for c in chunks)
+    assert "".join(c.text for c in chunks) == blob  # hard cuts, no overlap needed

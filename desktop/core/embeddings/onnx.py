@@ -74,6 +74,9 @@ class OnnxEmbedder:
         self._tokenizer = Tokenizer.from_file(str(tok_path))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(self._max_len)
+        self._counter = Tokenizer.from_file(str(tok_path))  # untruncated, for chunk sizes
+        self._counter.no_padding()
+        self._counter.no_truncation()
         self._pooling = self._pooling_mode()
         prompts = _read_json(self.folder / "config_sentence_transformers.json").get("prompts")
         self._query_prompt = str(prompts.get("query", "")) if isinstance(prompts, dict) else ""
@@ -107,6 +110,15 @@ class OnnxEmbedder:
     @property
     def dim(self) -> int:
         return self._dim
+
+    @property
+    def max_tokens(self) -> int:
+        """The longest input the model reads; longer texts are truncated."""
+        return self._max_len
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character span of each of the model's tokens in ``text`` (no special tokens)."""
+        return list(self._counter.encode(text, add_special_tokens=False).offsets)
 
     def encode_documents(self, documents: list[str]) -> list[Vector]:
         return self._encode(documents)

@@ -1,17 +1,29 @@
 """Cut a document's sections into passages of bounded size, on natural boundaries.
 
-A section that fits is one chunk, so a FAQ entry or a short chapter stays whole. A longer
-one is cut at the last paragraph, line, sentence or word boundary before the size limit,
-and the next chunk starts a little earlier (the overlap), at a word boundary.
+Sizes are counted in the embedding model's tokens when a tokenizer is given (so no chunk
+is silently truncated by the model), in characters otherwise. A section that fits is one
+chunk, so a FAQ entry or a short chapter stays whole. A longer one is cut at the last
+paragraph, line, sentence or word boundary before the limit, and the next chunk starts a
+little earlier (the overlap), at a word boundary. No chunk is longer than
+``MAX_CHUNK_CHARS`` characters, whatever the tokenizer says, which keeps it far below the
+store's byte limit even for CJK text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Iterator, Sequence
 
 from desktop.core.ingest.document import Chunk, Document, Section
 
-_BREAKS = ("\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ")
+# Where a chunk may end, best first; the CJK marks are the full-width period, exclamation
+# and question marks, semicolon, comma and enumeration comma.
+_BREAKS = (
+    "\n\n", "\n", ". ", "? ", "! ", "\u3002", "\uff01", "\uff1f",
+    "; ", "\uff1b", ", ", "\uff0c", "\u3001", " ",
+)  # fmt: skip
+MAX_CHUNK_CHARS = 4000  # at most 16 KB of UTF-8, a quarter of the store's text field
+TokenSpans = Callable[[str], Sequence[tuple[int, int]]]  # character span of each token
 
 
 def _cut_point(text: str, start: int, limit: int) -> int:
@@ -34,22 +46,61 @@ def _next_start(text: str, cut: int, start: int, overlap: int) -> int:
     return pos
 
 
+class _Tokens:
+    """Token boundaries of one section, as absolute character offsets."""
+
+    def __init__(self, spans: Sequence[tuple[int, int]], offset: int) -> None:
+        self.starts = [offset + a for a, _ in spans]
+        self.ends = [offset + b for _, b in spans]
+
+    def limit(self, start: int, size: int, end: int) -> int:
+        """The furthest character a chunk from ``start`` may reach within ``size`` tokens."""
+        first = bisect_left(self.ends, start + 1)
+        last = first + size
+        return end if last >= len(self.ends) else self.ends[last - 1]
+
+    def count(self, start: int, end: int) -> int:
+        """Tokens between two character offsets."""
+        return bisect_left(self.starts, end) - bisect_left(self.ends, start + 1)
+
+    def back(self, cut: int, overlap: int) -> int:
+        """Characters spanned by the ``overlap`` tokens that end at ``cut``."""
+        j = bisect_right(self.ends, cut)
+        i = max(0, j - overlap)
+        return cut - self.starts[i] if j > i else 0
+
+
 def split_span(
-    text: str, start: int, end: int, size: int, overlap: int
+    text: str,
+    start: int,
+    end: int,
+    size: int,
+    overlap: int,
+    token_spans: TokenSpans | None = None,
 ) -> Iterator[tuple[int, int]]:
-    """Yield (start, end) spans covering ``text[start:end]``, none longer than ``size``."""
+    """Yield (start, end) spans covering ``text[start:end]``, none longer than ``size``
+    tokens (with ``token_spans``) or characters (without)."""
     overlap = min(overlap, size // 2)
+    tokens = _Tokens(token_spans(text[start:end]), start) if token_spans else None
     while start < end:
         while start < end and text[start].isspace():
             start += 1
         if start >= end:
             return
-        if end - start <= size:
+        # Balanced pieces: a section a little over the size becomes two halves rather than
+        # a full chunk and a scrap.
+        left = tokens.count(start, end) if tokens else end - start
+        pieces = -(-left // size)
+        target = min(size, -(-left // pieces) + overlap) if pieces > 1 else size
+        limit = tokens.limit(start, target, end) if tokens else start + target
+        limit = min(limit, start + MAX_CHUNK_CHARS)
+        if end <= limit:
             yield start, end
             return
-        cut = _cut_point(text, start, start + size)
+        cut = _cut_point(text, start, limit)
         yield start, cut
-        start = _next_start(text, cut, start, overlap)
+        back = tokens.back(cut, overlap) if tokens else overlap
+        start = _next_start(text, cut, start, min(back, (cut - start) // 2))
 
 
 def _merge_heading_only(doc: Document) -> list[Section]:
@@ -70,10 +121,13 @@ def _merge_heading_only(doc: Document) -> list[Section]:
     return merged
 
 
-def chunk_document(doc: Document, *, size: int, overlap: int) -> list[Chunk]:
+def chunk_document(
+    doc: Document, *, size: int, overlap: int, token_spans: TokenSpans | None = None
+) -> list[Chunk]:
+    """Chunks of at most ``size`` tokens (given ``token_spans``) or characters."""
     chunks: list[Chunk] = []
     for sec in _merge_heading_only(doc):
-        for s, e in split_span(doc.text, sec.start, sec.end, size, overlap):
+        for s, e in split_span(doc.text, sec.start, sec.end, size, overlap, token_spans):
             piece = doc.text[s:e].rstrip()
             if not piece:
                 continue

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from desktop.core.embeddings.base import Embedder, embedder_identity, embedder_source
-from desktop.core.ingest.chunking import chunk_document
+from desktop.core.ingest.chunking import TokenSpans, chunk_document
 from desktop.core.ingest.document import Chunk
 from desktop.core.ingest.readers import ReadError, reader_for
 from desktop.core.ingest.scan import scan
@@ -28,8 +28,8 @@ EMBED_BATCH_CHUNKS = 128
 
 @dataclass(frozen=True)
 class IngestOptions:
-    chunk_chars: int = 1000
-    chunk_overlap: int = 150
+    chunk_tokens: int = 220
+    chunk_overlap: int = 32  # tokens
     max_file_bytes: int = 100 * 1024 * 1024
 
 
@@ -138,6 +138,23 @@ class _Run:
             yield self.finish(p.record.path, p.status, n)
 
 
+CHARS_PER_TOKEN = 4  # for embedders that do not expose their tokenizer
+HEADING_ROOM = 24  # tokens left for the heading path the embedder also reads
+
+
+def _chunk_sizes(embedder: Embedder, options: IngestOptions) -> tuple[int, int, TokenSpans | None]:
+    """Chunk size and overlap in the embedder's tokens when it shows its tokenizer (capped
+    at the longest input it reads), else in characters."""
+    spans = getattr(embedder, "token_spans", None)
+    longest = getattr(embedder, "max_tokens", 0)
+    if callable(spans):
+        size = options.chunk_tokens
+        if isinstance(longest, int) and longest > HEADING_ROOM * 2:
+            size = min(size, longest - HEADING_ROOM)
+        return size, min(options.chunk_overlap, size // 4), spans
+    return options.chunk_tokens * CHARS_PER_TOKEN, options.chunk_overlap * CHARS_PER_TOKEN, None
+
+
 def ingest(
     paths: Sequence[Path],
     store: MilvusStore,
@@ -150,6 +167,7 @@ def ingest(
     cancel = cancel or CancelToken()
     t0 = time.perf_counter()
     store.prepare(embedder_identity(embedder), embedder.dim, embedder_source(embedder))
+    size, overlap, token_spans = _chunk_sizes(embedder, options)
     found = scan(paths)
     known = store.files()
     present = {str(p) for p in found.files}
@@ -189,7 +207,7 @@ def ingest(
         except ReadError as exc:
             yield run.finish(name, "failed", error=str(exc))
             continue
-        chunks = chunk_document(doc, size=options.chunk_chars, overlap=options.chunk_overlap)
+        chunks = chunk_document(doc, size=size, overlap=overlap, token_spans=token_spans)
         status: FileStatus = "added" if old is None else "updated"
         run.pending.append(
             _Pending(FileRecord(name, digest, len(data), len(chunks)), status, chunks)

@@ -1,11 +1,20 @@
-"""Retrieve numbered sources for a question."""
+"""Retrieve numbered sources for a question.
+
+Passages are retrieved as chunks, but people read sources: when neighbouring chunks of
+the same section come back together (a section longer than one chunk), they are joined
+into one source, ranked by its best chunk, so the passage is whole and counted once.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 from desktop.core.embeddings.base import Embedder
-from desktop.core.store.milvus import MilvusStore, SearchMode
+from desktop.core.store.milvus import Hit, MilvusStore, SearchMode
+
+CANDIDATES_PER_SOURCE = 2  # chunks fetched per requested source, before joining
+ADJACENT = 2  # characters of gap (white space) under which two chunks are neighbours
 
 
 @dataclass(frozen=True)
@@ -16,9 +25,59 @@ class Source:
     heading: str
     score: float
     text: str
+    start: int = 0  # character span in the document, for pointing at the passage
+    end: int = 0
 
     def to_json(self) -> dict[str, object]:
-        return asdict(self)
+        return {
+            "rank": self.rank,
+            "path": self.path,
+            "page": self.page,
+            "heading": self.heading,
+            "score": self.score,
+            "text": self.text,
+        }
+
+
+@dataclass
+class _Passage:
+    path: str
+    page: int
+    heading: str
+    score: float
+    start: int
+    end: int
+    text: str
+
+    def joins(self, hit: Hit) -> bool:
+        same = (hit.path, hit.page, hit.heading) == (self.path, self.page, self.heading)
+        return same and hit.start <= self.end + ADJACENT and hit.end + ADJACENT >= self.start
+
+    def join(self, hit: Hit) -> None:
+        if hit.start < self.start:
+            self.text = hit.text + self.text[max(0, hit.end - self.start) :]
+            self.start = hit.start
+        if hit.end > self.end:
+            self.text = self.text + hit.text[max(0, self.end - hit.start) :]
+            self.end = hit.end
+        self.score = max(self.score, hit.score)
+
+
+def join_neighbours(hits: Sequence[Hit]) -> list[_Passage]:
+    """Group hits into passages; hits arrive best first, and so do passages."""
+    passages: list[_Passage] = []
+    for hit in hits:
+        merged = False
+        for p in passages:
+            if p.joins(hit):
+                p.join(hit)
+                merged = True
+                break
+        if not merged:
+            passages.append(
+                _Passage(hit.path, hit.page, hit.heading, hit.score, hit.start, hit.end, hit.text)
+            )
+    return passages
 
 
 def retrieve(
@@ -29,8 +88,9 @@ def retrieve(
     mode: SearchMode = "hybrid",
 ) -> list[Source]:
     vector = embedder.encode_queries([question])[0]
-    hits = store.search(vector, question, k, mode)
+    hits = store.search(vector, question, k * CANDIDATES_PER_SOURCE, mode)
+    passages = join_neighbours(hits)[:k]
     return [
-        Source(rank=i, path=h.path, page=h.page, heading=h.heading, score=h.score, text=h.text)
-        for i, h in enumerate(hits, start=1)
+        Source(i, p.path, p.page, p.heading, p.score, p.text, p.start, p.end)
+        for i, p in enumerate(passages, start=1)
     ]
