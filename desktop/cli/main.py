@@ -73,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     lst = msub.add_parser("list", help="installed models")
     lst.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("self-test", help="check this installation end to end, in a temp home")
+    p.add_argument("--model", type=Path, metavar="GGUF", help="chat model file")
+    p.add_argument("--embedding", type=Path, metavar="MODEL_DIR", help="ONNX model folder")
+    p.add_argument("--docs", type=Path, metavar="DIR", help="folder to ingest (default: samples)")
+    p.add_argument("--window-only", action="store_true", help="only open and close the window")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    p.add_argument("--keep", action="store_true", help="keep the temporary Fathom home")
+    p.add_argument("--verbose", action="store_true", help="print the traceback of a failure")
+
     p = sub.add_parser("gui", help="open the window (the default)")
     p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     return parser
@@ -90,6 +99,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from desktop.gui.launch import launch
 
         return launch(args.base_dir, getattr(args, "quit_after", None))
+    if args.command == "self-test":
+        from desktop.cli.selftest_cmd import run_self_test
+
+        return run_self_test(args)
     from desktop.core.services import Services
 
     try:
