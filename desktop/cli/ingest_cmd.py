@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from desktop.core.ingest.pipeline import FileDone, IngestOptions, Started, Summary, ingest
 from desktop.core.services import Services
@@ -21,15 +22,38 @@ def run_ingest(services: Services, args: argparse.Namespace) -> int:
     embedder = services.embedder(args.embedding)
     store = services.store(args.store)
     try:
-        events = ingest(args.paths, store, embedder, ingest_options(services))
-        summary = _drive_quiet(events) if args.json else _drive_with_bar(events)
+        summary = _sync(services, args, store, embedder)
+        if args.watch:
+            return _watch(services, args, store, embedder)
     finally:
         store.close()
+    return EXIT_PARTIAL if summary.failed else EXIT_OK
+
+
+def _sync(services: Services, args: argparse.Namespace, store: Any, embedder: Any) -> Summary:
+    events = ingest(args.paths, store, embedder, ingest_options(services))
+    summary = _drive_quiet(events) if args.json else _drive_with_bar(events)
     if args.json:
-        print(json.dumps(summary.to_json()))
+        print(json.dumps(summary.to_json()), flush=True)
     else:
         _print_summary(summary)
-    return EXIT_PARTIAL if summary.failed else EXIT_OK
+    return summary
+
+
+def _watch(services: Services, args: argparse.Namespace, store: Any, embedder: Any) -> int:
+    """Sync again after every change until interrupted; the store stays open meanwhile."""
+    from desktop.core.ingest.watch import changes
+    from desktop.core.progress import CancelToken
+
+    if not args.json:
+        print(f"Watching for changes every {args.interval:g} s (Ctrl+C stops).", flush=True)
+    try:
+        for _ in changes(args.paths, args.interval, CancelToken()):
+            _sync(services, args, store, embedder)
+    except KeyboardInterrupt:
+        if not args.json:
+            print("Stopped watching.")
+    return EXIT_OK
 
 
 def _drive_quiet(events: object) -> Summary:

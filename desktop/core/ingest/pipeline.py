@@ -81,18 +81,24 @@ class _Pending:
     chunks: list[Chunk]
 
 
-def _read(path: Path, max_bytes: int) -> bytes:
+def _read(path: Path, size: int, max_bytes: int) -> bytes:
+    """The file's bytes, refused with a reason when too large, unreadable, empty, or
+    changed while being read (it is picked up again by the next sync)."""
+    if size > max_bytes:
+        raise ReadError(
+            f"file too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)"
+        )
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise ReadError(
-                f"file too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)"
-            )
+        before = path.stat()
         data = path.read_bytes()
+        after = path.stat()
     except PermissionError as exc:
         raise ReadError("permission denied") from exc
     except OSError as exc:
         raise ReadError(f"cannot read: {exc.strerror or exc}") from exc
+    changed = (before.st_size, before.st_mtime_ns) != (after.st_size, after.st_mtime_ns)
+    if changed or len(data) != after.st_size:
+        raise ReadError("the file changed while it was being read; it will be read next time")
     if not data:
         raise ReadError("empty file (0 bytes)")
     return data
@@ -185,18 +191,28 @@ def ingest(
     for path in found.files:
         cancel.raise_if_cancelled()
         name = str(path)
+        old = known.get(name)
         try:
-            data = _read(path, options.max_file_bytes)
+            st = path.stat()
+        except OSError as exc:
+            yield run.finish(name, "failed", error=f"cannot read: {exc.strerror or exc}")
+            continue
+        if old is not None and (old.size, old.mtime_ns) == (st.st_size, st.st_mtime_ns):
+            yield run.finish(name, "unchanged", old.chunks)  # same size and time: not read
+            continue
+        try:
+            data = _read(path, st.st_size, options.max_file_bytes)
         except ReadError as exc:
             yield run.finish(name, "failed", error=str(exc))
             continue
         digest = hashlib.sha256(data).hexdigest()
-        old = known.get(name)
         if old is not None and old.hash == digest:
+            if old.mtime_ns != st.st_mtime_ns:  # touched, not changed: remember the new time
+                store.touch_file(FileRecord(name, digest, len(data), old.chunks, st.st_mtime_ns))
             yield run.finish(name, "unchanged", old.chunks)
             continue
         origin = vanished.pop(digest, None) if old is None else None
-        if origin is not None and store.move_file(origin, name):
+        if origin is not None and store.move_file(origin, name, st.st_mtime_ns):
             moved_from.add(origin)
             yield run.finish(name, "moved", known[origin].chunks)
             continue
@@ -209,9 +225,8 @@ def ingest(
             continue
         chunks = chunk_document(doc, size=size, overlap=overlap, token_spans=token_spans)
         status: FileStatus = "added" if old is None else "updated"
-        run.pending.append(
-            _Pending(FileRecord(name, digest, len(data), len(chunks)), status, chunks)
-        )
+        record = FileRecord(name, digest, len(data), len(chunks), st.st_mtime_ns)
+        run.pending.append(_Pending(record, status, chunks))
         if run.pending_chunks() >= EMBED_BATCH_CHUNKS:
             yield from run.flush(cancel)
     yield from run.flush(cancel)

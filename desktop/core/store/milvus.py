@@ -28,6 +28,13 @@ RRF_K = 60
 QUERY_CAP = 16384
 _OUT_FIELDS = ["text", "path", "page", "heading", "start", "end"]
 _STORED_FIELDS = ("text", "path", "heading", "page", "ordinal", "start", "end")
+_RECORD_FIELDS = ("path", "hash", "size", "chunks", "mtime_ns")
+SCHEMA_PROPERTY = "fathom.schema"
+SCHEMA = "1"
+
+
+def _record(r: dict[str, Any]) -> FileRecord:
+    return FileRecord(r["path"], r["hash"], int(r["size"]), int(r["chunks"]), int(r["mtime_ns"]))
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,7 @@ class FileRecord:
     hash: str
     size: int
     chunks: int
+    mtime_ns: int = 0  # with size, lets a re-sync skip reading files that did not change
 
 
 @dataclass(frozen=True)
@@ -135,6 +143,12 @@ class MilvusStore:
         if not self._client.has_collection(self.chunks_name):
             return None
         props = self._client.describe_collection(self.chunks_name).get("properties") or {}
+        if props.get(SCHEMA_PROPERTY) != SCHEMA:
+            raise StoreError(
+                f"The library in {self.uri} was written by another version of Fathom "
+                f"(layout {props.get(SCHEMA_PROPERTY) or 'unknown'}, this one reads {SCHEMA}).",
+                "Ingest your folders into a new store (store.uri), or update Fathom.",
+            )
         raw = props.get(EMBEDDING_PROPERTY)
         return json.loads(raw) if raw else None
 
@@ -197,7 +211,8 @@ class MilvusStore:
             schema=s,
             index_params=index,
             properties={
-                EMBEDDING_PROPERTY: json.dumps({"model": model, "dim": dim, "source": source})
+                EMBEDDING_PROPERTY: json.dumps({"model": model, "dim": dim, "source": source}),
+                SCHEMA_PROPERTY: SCHEMA,
             },
         )
 
@@ -210,6 +225,7 @@ class MilvusStore:
         s.add_field("hash", DataType.VARCHAR, max_length=64)
         s.add_field("size", DataType.INT64)
         s.add_field("chunks", DataType.INT32)
+        s.add_field("mtime_ns", DataType.INT64)
         s.add_field("_v", DataType.FLOAT_VECTOR, dim=2)  # Milvus requires a vector field
         index = self._client.prepare_index_params()
         index.add_index("_v", index_type="FLAT", metric_type="L2")
@@ -221,11 +237,8 @@ class MilvusStore:
         if not self._client.has_collection(self.files_name):
             return {}
         self._client.load_collection(self.files_name)
-        rows = self._query_all(self.files_name, ["path", "hash", "size", "chunks"])
-        return {
-            r["path"]: FileRecord(r["path"], r["hash"], int(r["size"]), int(r["chunks"]))
-            for r in rows
-        }
+        rows = self._query_all(self.files_name, list(_RECORD_FIELDS))
+        return {r["path"]: _record(r) for r in rows}
 
     def replace_file(
         self, record: FileRecord, chunks: Sequence[Chunk], vectors: Sequence[Any]
@@ -250,9 +263,11 @@ class MilvusStore:
         ]
         if rows:
             self._client.insert(self.chunks_name, rows)
-        self._write_record(FileRecord(record.path, record.hash, record.size, len(rows)))
+        self._write_record(
+            FileRecord(record.path, record.hash, record.size, len(rows), record.mtime_ns)
+        )
 
-    def move_file(self, old: str, new: str) -> bool:
+    def move_file(self, old: str, new: str, new_mtime_ns: int = 0) -> bool:
         """Give a renamed or moved file's chunks their new path without embedding them again:
         copy them under the new key, record the new path, then forget the old one. Returns
         False when the old chunks cannot be read back whole (the caller embeds afresh)."""
@@ -281,21 +296,22 @@ class MilvusStore:
         self._client.delete(self.chunks_name, filter=f'file_key == "{new_key}"')
         if moved:
             self._client.insert(self.chunks_name, moved)
-        self._write_record(FileRecord(new, record.hash, record.size, record.chunks))
+        self._write_record(FileRecord(new, record.hash, record.size, record.chunks, new_mtime_ns))
         self.remove_file(old)
         return True
+
+    def touch_file(self, record: FileRecord) -> None:
+        """Update a file's manifest row (its time) without touching its chunks."""
+        self._write_record(record)
 
     def _record(self, key: str) -> FileRecord | None:
         rows = self._client.query(
             self.files_name,
             filter=f'file_key == "{key}"',
-            output_fields=["path", "hash", "size", "chunks"],
+            output_fields=list(_RECORD_FIELDS),
             limit=1,
         )
-        if not rows:
-            return None
-        r = rows[0]
-        return FileRecord(r["path"], r["hash"], int(r["size"]), int(r["chunks"]))
+        return _record(rows[0]) if rows else None
 
     def _write_record(self, record: FileRecord) -> None:
         self._client.upsert(
@@ -307,6 +323,7 @@ class MilvusStore:
                     "hash": record.hash,
                     "size": record.size,
                     "chunks": record.chunks,
+                    "mtime_ns": record.mtime_ns,
                     "_v": [0.0, 0.0],
                 }
             ],
