@@ -37,6 +37,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--embedding", metavar="MODEL", help="embedding model folder or hub id")
     p.add_argument("--json", action="store_true", help="print one JSON summary, no progress bar")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="keep running and sync again whenever the files change (Ctrl+C stops)",
+    )
+    p.add_argument(
+        "--interval",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="how often --watch looks for changes (default 2)",
+    )
     _add_store(p)
 
     p = sub.add_parser("ask", help="answer a question from the library")
