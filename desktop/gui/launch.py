@@ -7,21 +7,51 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 EXIT_NO_DISPLAY = 2
 
 
-def display_problem(environ: dict[str, str] | os._Environ[str] = os.environ) -> str | None:
+def x11_reachable(display: str) -> bool:
+    """Whether an X server answers on ``display`` (asked through libxcb, as Qt would)."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("xcb")
+    if not name:
+        return True  # cannot tell: let Qt try
+    xcb = ctypes.CDLL(name)
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    conn = xcb.xcb_connect(display.encode(), None)
+    try:
+        return conn is not None and xcb.xcb_connection_has_error(conn) == 0
+    finally:
+        if conn:
+            xcb.xcb_disconnect(conn)
+
+
+def display_problem(environ: Mapping[str, str] = os.environ) -> str | None:
     """Why no window can be shown here, or None when a display is there."""
     if not sys.platform.startswith("linux"):
         return None
-    if environ.get("QT_QPA_PLATFORM") or environ.get("DISPLAY") or environ.get("WAYLAND_DISPLAY"):
+    if environ.get("QT_QPA_PLATFORM") or environ.get("WAYLAND_DISPLAY"):
         return None
-    return (
-        "Fathom's window needs a graphical display, and there is none "
-        "(DISPLAY and WAYLAND_DISPLAY are not set)."
-    )
+    display = environ.get("DISPLAY")
+    if not display:
+        return (
+            "Fathom's window needs a graphical display, and there is none "
+            "(DISPLAY and WAYLAND_DISPLAY are not set)."
+        )
+    if not x11_reachable(display):
+        return (
+            "Fathom's window needs a graphical display, "
+            f"and the X display {display} does not answer."
+        )
+    return None
 
 
 def _fail(message: str, hint: str) -> int:

@@ -47,4 +47,18 @@ def test_without_a_display_the_message_is_clear() -> None:
     assert "needs a graphical display" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert display_problem({}) is not None
-    assert display_problem({"DISPLAY": ":0"}) is None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}) is None
+
+
+def test_an_unreachable_x_display_is_explained() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["DISPLAY"] = ":97"  # no X server there
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "desktop"], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert proc.returncode == 2
+    assert "X display :97 does not answer" in proc.stderr
+    assert "Traceback" not in proc.stderr
