@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from desktop.core.ingest.pipeline import FileDone, IngestOptions, Started, Summary, ingest
+from desktop.core.ingest.watch import Snapshot, changes, snapshot
 from desktop.core.services import Services
 
 EXIT_OK, EXIT_PARTIAL = 0, 3
@@ -22,9 +23,10 @@ def run_ingest(services: Services, args: argparse.Namespace) -> int:
     embedder = services.embedder(args.embedding)
     store = services.store(args.store)
     try:
+        before = snapshot(args.paths) if args.watch else None
         summary = _sync(services, args, store, embedder)
-        if args.watch:
-            return _watch(services, args, store, embedder)
+        if before is not None:
+            return _watch(services, args, store, embedder, before)
     finally:
         store.close()
     return EXIT_PARTIAL if summary.failed else EXIT_OK
@@ -40,15 +42,16 @@ def _sync(services: Services, args: argparse.Namespace, store: Any, embedder: An
     return summary
 
 
-def _watch(services: Services, args: argparse.Namespace, store: Any, embedder: Any) -> int:
+def _watch(
+    services: Services, args: argparse.Namespace, store: Any, embedder: Any, since: Snapshot
+) -> int:
     """Sync again after every change until interrupted; the store stays open meanwhile."""
-    from desktop.core.ingest.watch import changes
     from desktop.core.progress import CancelToken
 
     if not args.json:
         print(f"Watching for changes every {args.interval:g} s (Ctrl+C stops).", flush=True)
     try:
-        for _ in changes(args.paths, args.interval, CancelToken()):
+        for _ in changes(args.paths, args.interval, CancelToken(), since):
             _sync(services, args, store, embedder)
     except KeyboardInterrupt:
         if not args.json:

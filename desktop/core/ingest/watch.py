@@ -35,10 +35,14 @@ def changes(
     paths: Sequence[Path],
     interval: float,
     cancel: CancelToken,
+    since: Snapshot | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[Snapshot]:
-    """Yield a snapshot each time the files changed and then stayed still for an interval."""
-    last = snapshot(paths)
+    """Yield a snapshot each time the files changed and then stayed still for an interval.
+
+    ``since`` is the state already synced; take it before that sync starts, so that a
+    change made during the sync is not missed."""
+    last = snapshot(paths) if since is None else since
     while not cancel.cancelled:
         sleep(interval)
         now = snapshot(paths)
