@@ -237,6 +237,8 @@ def ingest(
             cancel.raise_if_cancelled()
             store.remove_file(name)
             run.summary.removed += 1
+    if run.summary.added or run.summary.updated or run.summary.removed or run.summary.moved:
+        store.flush()
     run.summary.chunks = store.count()
     run.summary.seconds = time.perf_counter() - t0
     yield run.summary
