@@ -143,16 +143,28 @@ def pymilvus_embedder(name: str) -> Embedder:
     ``default`` is the tutorial's DefaultEmbeddingFunction; ``sentence-transformers:MODEL``
     needs torch (a development install, not the packaged app).
     """
-    from pymilvus import model as pm
-
-    if name == "default":
-        return pm.DefaultEmbeddingFunction()  # type: ignore[no-any-return]
     kind, _, model_name = name.partition(":")
-    if kind == "sentence-transformers" and model_name:
+    if name != "default" and not (kind == "sentence-transformers" and model_name):
+        raise ConfigError(
+            f"Unknown pymilvus.model embedding '{name}'.",
+            "Use pymilvus:default or pymilvus:sentence-transformers:MODEL.",
+        )
+    try:
+        from pymilvus import model as pm
+
+        if name == "default":
+            return pm.DefaultEmbeddingFunction()  # type: ignore[no-any-return]
         from pymilvus.model.dense import SentenceTransformerEmbeddingFunction
 
         return SentenceTransformerEmbeddingFunction(model_name=model_name, device="cpu")  # type: ignore[no-any-return]
-    raise ConfigError(
-        f"Unknown pymilvus.model embedding '{name}'.",
-        "Use pymilvus:default or pymilvus:sentence-transformers:MODEL.",
-    )
+    except ImportError as exc:
+        raise ConfigError(
+            f"pymilvus.model's embedding functions are not available here: {exc}",
+            "They need pymilvus[model] with its extras (transformers, and torch for "
+            "sentence-transformers); the installers ship Fathom's ONNX embedder instead.",
+        ) from exc
+    except Exception as exc:  # their models download on first use
+        raise ModelError(
+            f"pymilvus.model's '{name}' embedding could not be loaded: {exc}",
+            "It downloads its model on first use: connect once, or use a local folder.",
+        ) from exc

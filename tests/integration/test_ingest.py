@@ -164,3 +164,12 @@ def test_renamed_and_moved_files_are_not_embedded_again(
         assert top[0].path == str(folder / "renamed_faq.md")
     finally:
         store.close()
+
+
+def test_the_tutorials_default_embedding_offline_is_explained(folder: Path) -> None:
+    """pymilvus.model's DefaultEmbeddingFunction fetches its model on first use; offline
+    (as every test runs) that is a readable error, not a traceback."""
+    proc = fathom("ingest", folder / "sub", "--embedding", "pymilvus:default")
+    assert proc.returncode == 1
+    assert "pymilvus.model's 'default' embedding could not be loaded" in proc.stderr
+    assert "Traceback" not in proc.stderr
