@@ -67,7 +67,7 @@ def test_second_ingest_embeds_nothing(
 
 def test_ask_streams_an_answer_with_gemma(faq_library: Path, gemma_gguf: Path) -> None:
     env = {"FATHOM_LLM__MAX_TOKENS": "48", "FATHOM_LLM__N_CTX": "4096"}
-    out = fathom_json(
+    ask = (
         "--base-dir",
         faq_library,
         "ask",
@@ -76,24 +76,14 @@ def test_ask_streams_an_answer_with_gemma(faq_library: Path, gemma_gguf: Path) -
         gemma_gguf,
         "--top-k",
         "3",
-        env=env,
     )
+    out = fathom_json(*ask, env=env)
     assert out["answer"].strip()
     t = out["timings"]
     assert t["tokens"] > 1 and t["ttft_ms"] > 0 and t["tokens_per_s"] > 0
     assert len(out["sources"]) == 3
 
-    proc = fathom(
-        "--base-dir",
-        faq_library,
-        "ask",
-        TUTORIAL_QUESTION,
-        "--model",
-        gemma_gguf,
-        "--top-k",
-        "3",
-        env=env,
-    )
+    proc = fathom(*ask, env=env)
     assert proc.returncode == 0, proc.stderr
     answer_part, _, sources_part = proc.stdout.partition("\nSources:\n")
     assert answer_part.strip()

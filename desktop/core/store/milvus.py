@@ -401,21 +401,15 @@ class MilvusStore:
         from pymilvus import AnnSearchRequest, RRFRanker
 
         dense = [float(x) for x in vector]
-        if mode == "dense":
-            res = self._client.search(
-                self.chunks_name,
-                data=[dense],
-                anns_field="dense",
-                search_params={"metric_type": "IP"},
-                limit=k,
-                output_fields=_OUT_FIELDS,
+        if mode != "hybrid":
+            field, query, metric = (
+                ("dense", dense, "IP") if mode == "dense" else ("sparse", text, "BM25")
             )
-        elif mode == "bm25":
             res = self._client.search(
                 self.chunks_name,
-                data=[text],
-                anns_field="sparse",
-                search_params={"metric_type": "BM25"},
+                data=[query],
+                anns_field=field,
+                search_params={"metric_type": metric},
                 limit=k,
                 output_fields=_OUT_FIELDS,
             )
