@@ -62,6 +62,7 @@ def run_ask(services: Services, args: argparse.Namespace) -> int:
             params=params,
             top_k=top_k,
             mode=args.mode,
+            within=args.within,
         )
         result = _drive(events, stream=not (args.json or schema))
     finally:

@@ -65,6 +65,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--embedding", metavar="MODEL", help="embedding model (default: the store's)")
     p.add_argument(
+        "--in",
+        dest="within",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="only use these files or folders (repeatable)",
+    )
+    p.add_argument(
         "--schema",
         type=Path,
         metavar="FILE",

@@ -173,3 +173,29 @@ def test_the_tutorials_default_embedding_offline_is_explained(folder: Path) -> N
     assert proc.returncode == 1
     assert "pymilvus.model's 'default' embedding could not be loaded" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_questions_can_be_limited_to_files_and_folders(
+    folder: Path, onnx_model_dir: Path, corpus: Path
+) -> None:
+    odd = folder / 'we"ird 100% _dir'
+    odd.mkdir()
+    shutil.copy(corpus / "faq" / "performance_faq.md", odd / "performance_faq.md")
+    fathom_json("ingest", folder, "--embedding", onnx_model_dir)
+    question = ("ask", "Where does Milvus store data?", "--retrieve-only", "--top-k", "5")
+
+    everywhere = fathom_json(*question)
+    assert Path(everywhere["sources"][0]["path"]) == folder / "product_faq.md"
+
+    in_sub = fathom_json(*question, "--in", folder / "sub")
+    assert in_sub["sources"]
+    assert {Path(s["path"]).parent for s in in_sub["sources"]} == {folder / "sub"}
+
+    one_file = fathom_json(*question, "--in", folder / "troubleshooting.md")
+    assert {s["path"] for s in one_file["sources"]} == {str(folder / "troubleshooting.md")}
+
+    odd_only = fathom_json(*question, "--in", odd)
+    assert {Path(s["path"]).name for s in odd_only["sources"]} == {"performance_faq.md"}
+
+    both = fathom_json(*question, "--in", odd, "--in", folder / "sub")
+    assert {Path(s["path"]).parent for s in both["sources"]} <= {odd, folder / "sub"}

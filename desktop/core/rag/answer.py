@@ -103,9 +103,11 @@ class _Run:
         params: GenerationParams,
         mode: SearchMode,
         cancel: CancelToken,
+        within: Sequence[str] = (),
     ) -> None:
         self.store, self.embedder, self.model = store, embedder, model
         self.params, self.mode, self.cancel = params, mode, cancel
+        self.within = within
         self.result = Answer()
         self.answer_parts: list[str] = []
         self.reasoning_parts: list[str] = []
@@ -120,7 +122,7 @@ class _Run:
     def search(self, query: str, k: int, messages: Sequence[Message]) -> list[Source]:
         """Retrieve, drop passages already given, fit the rest, number them on."""
         t0 = time.perf_counter()
-        found = retrieve(self.store, self.embedder, query, k, self.mode)
+        found = retrieve(self.store, self.embedder, query, k, self.mode, self.within)
         self.result.timings.retrieve_ms += (time.perf_counter() - t0) * 1000
         fresh = [s for s in found if (s.path, s.page, hash(s.text)) not in self.seen]
         overhead = sum(self.model.count_tokens(str(m.get("content", ""))) for m in messages)
@@ -180,6 +182,7 @@ def answer(
     cancel: CancelToken | None = None,
     history: Sequence[Message] = (),
     max_searches: int = MAX_SEARCHES,
+    within: Sequence[str] = (),
 ) -> Iterator[AnswerEvent]:
     """Yield sources as they are found, reasoning and answer text as generated, and last
     the Answer. With ``model=None`` only retrieval runs (``--retrieve-only``)."""
@@ -187,12 +190,12 @@ def answer(
     if model is None:
         result = Answer()
         t0 = time.perf_counter()
-        result.sources = retrieve(store, embedder, question, top_k, mode)
+        result.sources = retrieve(store, embedder, question, top_k, mode, within)
         result.timings.retrieve_ms = (time.perf_counter() - t0) * 1000
         yield SourcesFound(result.sources, result.timings.retrieve_ms)
         yield result
         return
-    run = _Run(store, embedder, model, params, mode, cancel)
+    run = _Run(store, embedder, model, params, mode, cancel, within)
     if model.supports_tools and params.json_schema is None:
         yield from _with_tools(run, question, history, top_k, max_searches)
     else:

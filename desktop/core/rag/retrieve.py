@@ -86,9 +86,11 @@ def retrieve(
     question: str,
     k: int,
     mode: SearchMode = "hybrid",
+    within: Sequence[str] = (),
 ) -> list[Source]:
+    """The ``k`` best sources, from the files or folders in ``within`` when given."""
     vector = embedder.encode_queries([question])[0]
-    hits = store.search(vector, question, k * CANDIDATES_PER_SOURCE, mode)
+    hits = store.search(vector, question, k * CANDIDATES_PER_SOURCE, mode, within)
     passages = join_neighbours(hits)[:k]
     return [
         Source(i, p.path, p.page, p.heading, p.score, p.text, p.start, p.end)

@@ -70,6 +70,23 @@ def clip_bytes(text: str, limit: int) -> str:
     return data[:limit].decode("utf-8", errors="ignore")
 
 
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def path_filter(within: Sequence[str]) -> str:
+    """A Milvus filter for chunks of these files (exact) or under these folders."""
+    parts = []
+    for raw in within:
+        path = Path(raw).expanduser().resolve()
+        if path.is_dir():
+            pattern = str(path).rstrip("/").replace("%", "\\%") + "/%"
+            parts.append(f"path like {_quoted(pattern)}")
+        else:
+            parts.append(f'file_key == "{file_key(str(path))}"')
+    return " or ".join(parts)
+
+
 def _is_local(uri: str) -> bool:
     return not uri.startswith(("http://", "https://", "tcp://", "unix:"))
 
@@ -396,10 +413,17 @@ class MilvusStore:
     # --- retrieval -----------------------------------------------------------------------
 
     def search(
-        self, vector: Sequence[float], text: str, k: int, mode: SearchMode = "hybrid"
+        self,
+        vector: Sequence[float],
+        text: str,
+        k: int,
+        mode: SearchMode = "hybrid",
+        within: Sequence[str] = (),
     ) -> list[Hit]:
+        """The ``k`` best chunks; ``within`` limits them to these files or folders."""
         from pymilvus import AnnSearchRequest, RRFRanker
 
+        expr = path_filter(within)
         dense = [float(x) for x in vector]
         if mode != "hybrid":
             field, query, metric = (
@@ -412,12 +436,13 @@ class MilvusStore:
                 search_params={"metric_type": metric},
                 limit=k,
                 output_fields=_OUT_FIELDS,
+                filter=expr,
             )
         else:
             depth = max(k * 4, 20)
             reqs = [
-                AnnSearchRequest([dense], "dense", {"metric_type": "IP"}, depth),
-                AnnSearchRequest([text], "sparse", {"metric_type": "BM25"}, depth),
+                AnnSearchRequest([dense], "dense", {"metric_type": "IP"}, depth, expr=expr),
+                AnnSearchRequest([text], "sparse", {"metric_type": "BM25"}, depth, expr=expr),
             ]
             res = self._client.hybrid_search(
                 self.chunks_name, reqs, RRFRanker(RRF_K), limit=k, output_fields=_OUT_FIELDS
