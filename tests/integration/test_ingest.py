@@ -181,6 +181,9 @@ def test_questions_can_be_limited_to_files_and_folders(
     odd = folder / 'we"ird 100% _dir'
     odd.mkdir()
     shutil.copy(corpus / "faq" / "performance_faq.md", odd / "performance_faq.md")
+    lookalike = folder / 'we"ird 100% Xdir'  # what a LIKE wildcard '_' would also match
+    lookalike.mkdir()
+    shutil.copy(corpus / "faq" / "product_faq.md", lookalike / "copy_faq.md")
     fathom_json("ingest", folder, "--embedding", onnx_model_dir)
     question = ("ask", "Where does Milvus store data?", "--retrieve-only", "--top-k", "5")
 

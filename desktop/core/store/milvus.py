@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -85,6 +85,17 @@ def path_filter(within: Sequence[str]) -> str:
         else:
             parts.append(f'file_key == "{file_key(str(path))}"')
     return " or ".join(parts)
+
+
+def _within_test(within: Sequence[str]) -> Callable[[str], bool]:
+    roots = [Path(p).expanduser().resolve() for p in within]
+    files = {str(p) for p in roots if not p.is_dir()}
+    folders = [p for p in roots if p.is_dir()]
+
+    def test(path: str) -> bool:
+        return path in files or any(Path(path).is_relative_to(f) for f in folders)
+
+    return test
 
 
 def _is_local(uri: str) -> bool:
@@ -447,7 +458,11 @@ class MilvusStore:
             res = self._client.hybrid_search(
                 self.chunks_name, reqs, RRFRanker(RRF_K), limit=k, output_fields=_OUT_FIELDS
             )
-        return [self._hit(h) for h in res[0]] if res else []
+        hits = [self._hit(h) for h in res[0]] if res else []
+        if within:  # LIKE's wildcards may over-match ('_' is one in Milvus Lite): be exact
+            keep = _within_test(within)
+            hits = [h for h in hits if keep(h.path)]
+        return hits
 
     @staticmethod
     def _hit(h: dict[str, Any]) -> Hit:
