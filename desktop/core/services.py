@@ -13,9 +13,8 @@ from typing import Any
 from desktop.core.embeddings.base import Embedder
 from desktop.core.errors import ConfigError, ModelError
 from desktop.core.llm.base import GenerationParams
-from desktop.core.llm.gguf import read_gguf_metadata
 from desktop.core.llm.hardware import Plan, detect_machine, model_shape, plan
-from desktop.core.llm.llama_cpp import LlamaCppModel, LlamaOptions
+from desktop.core.llm.llama_cpp import LlamaCppModel, LlamaOptions, read_model_header
 from desktop.core.modelhub.catalog import DEFAULT_CHAT, installed_ggufs
 from desktop.core.paths import Paths
 from desktop.core.settings import Settings, load_settings
@@ -98,11 +97,11 @@ class Services:
             "Run 'fathom models pull' to download gpt-oss-20b, or pass --model PATH to a GGUF.",
         )
 
-    def model_plan(self, path: Path) -> Plan:
+    def model_plan(self, path: Path, metadata: dict[str, Any] | None = None) -> Plan:
         """How the chat model will run here: settings left at auto are decided from this
         machine's memory and GPU."""
         llm = self.settings.llm
-        shape = model_shape(path, read_gguf_metadata(path))
+        shape = model_shape(path, read_model_header(path) if metadata is None else metadata)
         return plan(
             shape,
             detect_machine(),
@@ -115,12 +114,8 @@ class Services:
     def chat_model(self, override: str | None = None) -> LlamaCppModel:
         llm = self.settings.llm
         path = self.chat_model_path(override)
-        if not path.is_file():
-            raise ModelError(
-                f"The chat model {path} does not exist.",
-                "Pass --model PATH to a .gguf file, or run 'fathom models pull'.",
-            )
-        chosen = self.model_plan(path)
+        metadata = read_model_header(path)
+        chosen = self.model_plan(path, metadata)
         options = LlamaOptions(
             n_ctx=chosen.n_ctx,
             n_threads=llm.n_threads,
@@ -129,7 +124,7 @@ class Services:
             kv_cache_type=llm.kv_cache_type,
             cpu_moe_layers=chosen.cpu_moe_layers,
         )
-        return LlamaCppModel(path, options)
+        return LlamaCppModel(path, options, metadata)
 
     def generation_params(self, reasoning_effort: str | None = None) -> GenerationParams:
         llm = self.settings.llm

@@ -107,7 +107,7 @@ def model_shape(path: Path, meta: dict[str, Any]) -> ModelShape:
     )
 
 
-def _ggml(name: str) -> Any:
+def ggml_library(name: str) -> Any:
     """One of the ggml shared libraries that llama-cpp-python ships."""
     import ctypes
 
@@ -121,7 +121,7 @@ def gpu_devices() -> list[tuple[str, int]]:
     import ctypes
 
     try:
-        g, base = _ggml("libggml.so"), _ggml("libggml-base.so")
+        g, base = ggml_library("libggml.so"), ggml_library("libggml-base.so")
     except OSError:
         return []
     g.ggml_backend_dev_count.restype = ctypes.c_size_t

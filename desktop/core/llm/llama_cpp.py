@@ -99,9 +99,9 @@ class _BuftOverride(ctypes.Structure):
 def expert_overrides(n_layers: int, total_layers: int) -> Any:
     """A NULL-terminated override list keeping the experts of the first ``n_layers``
     layers in system memory, as llama.cpp's --n-cpu-moe does."""
-    from desktop.core.llm.hardware import _ggml
+    from desktop.core.llm.hardware import ggml_library
 
-    base = _ggml("libggml-base.so")
+    base = ggml_library("libggml-base.so")
     base.ggml_backend_cpu_buffer_type.restype = ctypes.c_void_p
     cpu = base.ggml_backend_cpu_buffer_type()
     if n_layers >= total_layers:
@@ -129,22 +129,35 @@ def default_threads() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+def read_model_header(path: Path) -> dict[str, Any]:
+    """A chat model's GGUF metadata, or a clear error when the file is missing."""
+    if not Path(path).is_file():
+        raise ModelError(
+            f"The chat model {path} does not exist.",
+            "Pass --model PATH to a .gguf file, or run 'fathom models pull'.",
+        )
+    return read_gguf_metadata(Path(path))
+
+
 class LlamaCppModel:
     """A GGUF model run by llama.cpp on a thread of its own."""
 
-    def __init__(self, path: Path, options: LlamaOptions | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        options: LlamaOptions | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        """``metadata``: the file's header when the caller has read it already (it takes
+        a quarter of a second to skip a large vocabulary)."""
         self.path = Path(path)
-        if not self.path.is_file():
-            raise ModelError(
-                f"The chat model {self.path} does not exist.",
-                "Pass --model PATH to a .gguf file, or run 'fathom models pull'.",
-            )
-        self.metadata = read_gguf_metadata(self.path)
+        self.metadata = read_model_header(self.path) if metadata is None else metadata
         self.harmony = is_gpt_oss(self.metadata)
         self.chat_format = None if self.harmony else chat_format_for(self.metadata)
         self.options = options or LlamaOptions()
         self._llm: Any = None
         self._forget = threading.Event()
+        self._chat_formatter: Any = None  # owner thread only
         self.last_prompt_tokens = 0
         self.last_reused_tokens = 0
         self._requests: queue.Queue[_Request | None] = queue.Queue()
@@ -280,10 +293,11 @@ class LlamaCppModel:
             stops = [decoder.token_id(t) for t in ("<|return|>", "<|call|>")]
             return tokens, HarmonyReader(prefill), [t for t in stops if t is not None]
         messages = fold_system(req.messages) if self.chat_format in NO_SYSTEM_ROLE else req.messages
-        formatter = _formatter(llm, self.chat_format)
-        if formatter is None:
+        if self._chat_formatter is None:  # built once: a template compiles on creation
+            self._chat_formatter = _formatter(llm, self.chat_format)
+        if self._chat_formatter is None:
             raise ModelError(f"llama-cpp-python has no chat format '{self.chat_format}'.")
-        result = formatter(messages=messages)
+        result = self._chat_formatter(messages=messages)
         stops = result.stop if isinstance(result.stop, list) else [result.stop or ""]
         tokens = decoder.tokenize(result.prompt, add_bos=not result.added_special, special=True)
         return tokens, TemplateReader(stops), []
