@@ -8,7 +8,7 @@ folder has been quiet for one interval, so a file being copied is read when comp
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from desktop.core.ingest.scan import scan
@@ -36,7 +36,6 @@ def changes(
     interval: float,
     cancel: CancelToken,
     since: Snapshot | None = None,
-    sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[Snapshot]:
     """Yield a snapshot each time the files changed and then stayed still for an interval.
 
@@ -44,12 +43,12 @@ def changes(
     change made during the sync is not missed."""
     last = snapshot(paths) if since is None else since
     while not cancel.cancelled:
-        sleep(interval)
+        time.sleep(interval)
         now = snapshot(paths)
         if now == last:
             continue
         while not cancel.cancelled:  # wait for quiet
-            sleep(interval)
+            time.sleep(interval)
             settled = snapshot(paths)
             if settled == now:
                 break
