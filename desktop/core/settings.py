@@ -26,7 +26,18 @@ class _Section(BaseModel):
 
 
 class LLMSettings(_Section):
-    model: str = Field("", description="Path of the chat GGUF; empty means the default model")
+    backend: Literal["llama_cpp", "openai"] = Field(
+        "llama_cpp",
+        description="llama_cpp runs a GGUF here; openai talks to an OpenAI-compatible server",
+    )
+    model: str = Field(
+        "",
+        description="llama_cpp: path of the chat GGUF (empty: the default model); "
+        "openai: the server's model name",
+    )
+    base_url: str = Field(
+        "", description="openai backend: the server's base URL, e.g. http://localhost:8080/v1"
+    )
     n_ctx: int = Field(
         0, ge=0, le=131072, description="Context length in tokens (0: the largest that fits)"
     )
@@ -59,7 +70,12 @@ class RagSettings(_Section):
 
 
 class StoreSettings(_Section):
-    uri: str = Field("", description="Milvus URI; empty means the Lite store under the base dir")
+    uri: str = Field(
+        "",
+        description="Milvus URI: a Lite directory, http(s)://host:port or a Zilliz Cloud "
+        "endpoint; empty means the Lite store under the base dir (the token comes from the "
+        "keyring or FATHOM_STORE_TOKEN, never from this file)",
+    )
     library: str = Field("default", pattern=r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
 
 
