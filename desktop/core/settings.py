@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -169,3 +170,122 @@ def save_settings(settings: Settings, path: Path) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(settings.model_dump_json(indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+# --- dotted keys (``fathom config``, the settings dialog) ---------------------------------
+
+
+@dataclass(frozen=True)
+class KeyInfo:
+    """One setting by its dotted key, with what it accepts."""
+
+    key: str
+    value: Any
+    default: Any
+    kind: str  # "int", "float", "bool", "str" or "choice"
+    allowed: str  # e.g. "1 to 50", "one of: low, medium, high"; "" when anything goes
+    description: str
+    choices: tuple[str, ...] = ()
+
+
+def _sections() -> dict[str, type[_Section]]:
+    out: dict[str, type[_Section]] = {}
+    for name, field in Settings.model_fields.items():
+        section = field.annotation
+        if isinstance(section, type) and issubclass(section, _Section):
+            out[name] = section
+    return out
+
+
+def _allowed(info: Any) -> tuple[str, str, tuple[str, ...]]:
+    """(kind, allowed, choices) of a pydantic field."""
+    annotation = info.annotation
+    if get_origin(annotation) is Literal:
+        choices = tuple(str(c) for c in get_args(annotation))
+        return "choice", "one of: " + ", ".join(choices), choices
+    kind = getattr(annotation, "__name__", str(annotation))
+    low = high = ""
+    pattern = ""
+    for meta in info.metadata:
+        if getattr(meta, "ge", None) is not None:
+            low = f"at least {meta.ge}"
+        if getattr(meta, "gt", None) is not None:
+            low = f"more than {meta.gt}"
+        if getattr(meta, "le", None) is not None:
+            high = f"at most {meta.le}"
+        if getattr(meta, "lt", None) is not None:
+            high = f"less than {meta.lt}"
+        if getattr(meta, "pattern", None):
+            pattern = f"matching {meta.pattern}"
+    if kind == "bool":
+        return kind, "true or false", ("true", "false")
+    if low.startswith("at least") and high.startswith("at most"):
+        low, high = f"from {low.removeprefix('at least ')}", f"to {high.removeprefix('at most ')}"
+    allowed = " ".join(p for p in (low, high) if p) or pattern
+    return kind, (f"a number {allowed}" if allowed and kind in ("int", "float") else allowed), ()
+
+
+def _field(key: str) -> tuple[str, str, Any]:
+    section, _, name = key.partition(".")
+    sections = _sections()
+    if section not in sections or name not in sections[section].model_fields:
+        known = [f"{s}.{k}" for s, cls in sections.items() for k in cls.model_fields]
+        close = [k for k in known if name and name in k] or [
+            k for k in known if k.startswith(section + ".")
+        ]
+        raise ConfigError(
+            f"Unknown setting '{key}'.",
+            ("Did you mean: " + ", ".join(close) + "? " if close else "")
+            + "'fathom config list' shows them all.",
+        )
+    return section, name, sections[section].model_fields[name]
+
+
+def list_keys(settings: Settings) -> list[KeyInfo]:
+    """Every setting with its value, default and what it accepts."""
+    out = []
+    for section, cls in _sections().items():
+        for name in cls.model_fields:
+            out.append(key_info(settings, f"{section}.{name}"))
+    return out
+
+
+def key_info(settings: Settings, key: str) -> KeyInfo:
+    section, name, info = _field(key)
+    kind, allowed, choices = _allowed(info)
+    value = getattr(getattr(settings, section), name)
+    return KeyInfo(key, value, info.default, kind, allowed, info.description or "", choices)
+
+
+def get_key(settings: Settings, key: str) -> Any:
+    """The value of a dotted key such as ``rag.top_k``."""
+    section, name, _ = _field(key)
+    return getattr(getattr(settings, section), name)
+
+
+def set_key(settings: Settings, key: str, value: Any) -> Settings:
+    """A copy of ``settings`` with ``key`` set; strings are converted to the key's type.
+
+    A bad value is a ``ConfigError`` naming the key and what it accepts.
+    """
+    section, name, info = _field(key)
+    kind, allowed, _ = _allowed(info)
+    if isinstance(value, str) and kind == "bool":
+        lowered = value.strip().lower()
+        truth = {"true": True, "1": True, "yes": True, "on": True}
+        truth.update({"false": False, "0": False, "no": False, "off": False})
+        if lowered not in truth:
+            raise ConfigError(f"Invalid value for {key}: {value!r}.", "Use true or false.")
+        value = truth[lowered]
+    elif isinstance(value, str) and kind in ("int", "float"):
+        value = value.strip()
+    current = getattr(settings, section)
+    try:
+        new_section = type(current).model_validate({**current.model_dump(), name: value})
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]) for e in exc.errors())
+        raise ConfigError(
+            f"Invalid value for {key}: {value!r} ({reasons}).",
+            f"{key} must be {allowed}." if allowed else f"{key}: {info.description}",
+        ) from exc
+    return settings.model_copy(update={section: new_section})

@@ -1,44 +1,407 @@
-"""Downloads through huggingface-hub: resumable, into Fathom's model folders."""
+"""Downloads from the Hugging Face hub: resumable, verified, into Fathom's model folders.
+
+``download()`` asks huggingface-hub for the file's URL, auth headers and metadata (size,
+the SHA-256 that the hub publishes for LFS files, where the bytes are), then streams the
+bytes itself with HTTP ``Range`` requests into ``<name>.part`` beside the final file:
+
+- a connection lost mid-file is retried with backoff within the run; a cancelled, killed
+  or failed run leaves the ``.part`` file, and the next run asks only for the missing
+  bytes (the part already on disk is hashed again first);
+- free disk space is checked before the first byte, and a full disk while writing is
+  reported as such;
+- the whole file is checked against the hub's SHA-256 (or git blob SHA-1 for small
+  non-LFS files) before it is moved into place; a mismatch is refused and the bad bytes
+  deleted.
+
+It is a generator of ``DownloadProgress`` events ending with one ``DownloadDone``, and
+honours a ``CancelToken`` between chunks (``Cancelled`` is raised; the part file stays).
+"""
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, BinaryIO
 
-from desktop.core.errors import DownloadError, ModelError
+from desktop.core.errors import Cancelled, DownloadError, ModelError
 from desktop.core.modelhub.catalog import EMBEDDING_FILES, HubFile
+from desktop.core.progress import CancelToken
+
+PART_SUFFIX = ".part"
+CHUNK = 1 << 20
+DISK_MARGIN = 64 << 20  # kept free beyond the file itself
+RETRIES = 4  # per run, after the last chunk that brought bytes
+BACKOFF_S = 0.25  # doubles each retry
+EVENT_INTERVAL_S = 0.1
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SHA1 = re.compile(r"^[0-9a-f]{40}$")
+_CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
 
 
-def pull_file(item: HubFile, dest_dir: Path) -> Path:
-    """Fetch one file into ``dest_dir``.
+@dataclass(frozen=True)
+class DownloadProgress:
+    """Bytes of ``filename`` on disk so far. ``phase`` is ``"download"``, or ``"rehash"``
+    while the part file of an earlier run is read back before resuming."""
 
-    huggingface-hub writes to an ``.incomplete`` file and moves it into place only when
-    complete, and shows a progress bar with bytes, speed and time left. A connection lost
-    mid-file is resumed within the same run (from the last 10 MiB boundary); a failed run
-    deletes its partial file, so running again starts the file over.
-    """
+    filename: str
+    done: int
+    total: int
+    speed: float  # bytes per second over the last few seconds
+    eta_s: float | None  # None while the speed is unknown
+    phase: str = "download"
+    resumed_from: int = 0
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class DownloadDone:
+    path: Path
+    size: int
+    sha256: str  # the digest checked ("" when the file was already in place)
+    resumed_from: int  # bytes a previous run had left in the part file
+    already_present: bool = False
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    url: str  # where the bytes are (the CDN location after hub redirects)
+    size: int
+    sha256: str  # LFS files: the hub's published SHA-256; else ""
+    git_sha1: str  # non-LFS files: the git blob id; else ""
+    commit: str
+
+
+def part_path(final: Path) -> Path:
+    return final.with_name(final.name + PART_SUFFIX)
+
+
+def hub_offline() -> bool:
+    import huggingface_hub.constants as constants
+
+    return bool(constants.HF_HUB_OFFLINE)
+
+
+def remote_file(repo_id: str, filename: str, revision: str | None = None) -> RemoteFile:
+    """The hub's metadata for one file (one HEAD request, following hub redirects)."""
     import huggingface_hub
-    from huggingface_hub.errors import HfHubHTTPError
-    from huggingface_hub.utils import httpx  # type: ignore[attr-defined]  # httpx2 in hub 2.x
+    from huggingface_hub.errors import (
+        EntryNotFoundError,
+        HfHubHTTPError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]
+    from huggingface_hub.utils import httpx as httpx2  # type: ignore[attr-defined]
 
-    dest_dir.mkdir(parents=True, exist_ok=True)
+    name = f"{repo_id}/{filename}"
+    url = huggingface_hub.hf_hub_url(repo_id, filename, revision=revision)
     try:
-        path = huggingface_hub.hf_hub_download(
-            repo_id=item.repo_id,
-            filename=item.filename,
-            revision=item.revision,
-            local_dir=dest_dir,
+        meta = huggingface_hub.get_hf_file_metadata(
+            url, headers=build_hf_headers(), retry_on_errors=True
         )
-    except (HfHubHTTPError, httpx.HTTPError) as exc:  # transport errors (reset, cut) too
+    except (RepositoryNotFoundError, RevisionNotFoundError, EntryNotFoundError) as exc:
         raise DownloadError(
-            f"Download of {item.repo_id}/{item.filename} failed: {exc}",
+            f"{name} is not on the hub: {type(exc).__name__}.",
+            "Check the repository id, revision and file name.",
+        ) from exc
+    except (HfHubHTTPError, httpx2.HTTPError, OSError) as exc:
+        raise DownloadError(
+            f"Download of {name} failed: cannot read its metadata: {exc}",
             "Check the network connection and run the command again.",
         ) from exc
-    except OSError as exc:
+    etag = (meta.etag or "").strip('"').lower()
+    if meta.size is None:
+        raise DownloadError(f"The hub did not say how large {name} is; it cannot be verified.")
+    return RemoteFile(
+        url=meta.location,
+        size=int(meta.size),
+        sha256=etag if _SHA256.match(etag) else "",
+        git_sha1=etag if _SHA1.match(etag) else "",
+        commit=meta.commit_hash or "",
+    )
+
+
+class _Digest:
+    """SHA-256 for LFS files, git blob SHA-1 otherwise (what the hub publishes)."""
+
+    def __init__(self, remote: RemoteFile) -> None:
+        self.remote = remote
+        self.reset()
+
+    def reset(self) -> None:
+        if self.remote.sha256 or not self.remote.git_sha1:
+            self.h = hashlib.sha256()
+        else:
+            self.h = hashlib.sha1(f"blob {self.remote.size}\0".encode())
+
+    def update(self, data: bytes) -> None:
+        self.h.update(data)
+
+    @property
+    def expected(self) -> str:
+        return self.remote.sha256 or self.remote.git_sha1
+
+    @property
+    def kind(self) -> str:
+        return "SHA-256" if self.remote.sha256 or not self.remote.git_sha1 else "git SHA-1"
+
+
+class _Meter:
+    """Speed over a sliding window of a few seconds, and events at a bounded rate."""
+
+    def __init__(self, filename: str, total: int, resumed_from: int) -> None:
+        self.filename, self.total, self.resumed_from = filename, total, resumed_from
+        self.samples: list[tuple[float, int]] = []
+        self.last_event = 0.0
+
+    def event(
+        self, done: int, phase: str = "download", force: bool = False
+    ) -> DownloadProgress | None:
+        now = time.monotonic()
+        if phase == "download":
+            self.samples.append((now, done))
+            while len(self.samples) > 2 and now - self.samples[0][0] > 5.0:
+                self.samples.pop(0)
+        if not force and now - self.last_event < EVENT_INTERVAL_S:
+            return None
+        self.last_event = now
+        speed = 0.0
+        if phase == "download" and len(self.samples) >= 2:
+            (t0, b0), (t1, b1) = self.samples[0], self.samples[-1]
+            speed = (b1 - b0) / (t1 - t0) if t1 > t0 else 0.0
+        eta = (self.total - done) / speed if speed > 0 else None
+        return DownloadProgress(
+            self.filename, done, self.total, speed, eta, phase, self.resumed_from
+        )
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(n) < 1000 or unit == "GB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1000
+    return f"{n:.1f} GB"
+
+
+def check_free_space(
+    folder: Path, needed: int, disk_usage: Callable[[Path], Any] = shutil.disk_usage
+) -> None:
+    """Refuse to start when ``needed`` bytes plus a margin do not fit in ``folder``."""
+    free = int(disk_usage(folder).free)
+    if free < needed + DISK_MARGIN:
         raise DownloadError(
-            f"Download of {item.filename} failed: {exc}",
-            "Check the network connection and free disk space, then run it again.",
-        ) from exc
-    return Path(path)
+            f"Not enough free disk space in {folder}: the download needs {_human(needed)} "
+            f"more (plus {_human(DISK_MARGIN)} to spare) and {_human(free)} is free.",
+            "Free some space, or choose another store location (FATHOM_HOME or --base-dir).",
+        )
+
+
+def _disk_full(exc: OSError, part: Path, done: int) -> DownloadError:
+    return DownloadError(
+        f"The disk is full: writing {part.name} failed after {_human(done)} ({exc.strerror}).",
+        f"Free some space on the disk holding {part.parent} and run the command again; "
+        "the download resumes where it stopped.",
+    )
+
+
+def download(
+    repo_id: str,
+    filename: str,
+    dest_dir: Path,
+    *,
+    revision: str | None = None,
+    cancel: CancelToken | None = None,
+    disk_usage: Callable[[Path], Any] = shutil.disk_usage,
+) -> Iterator[DownloadProgress | DownloadDone]:
+    """Fetch ``filename`` of ``repo_id`` into ``dest_dir / filename``; see the module doc.
+
+    Raises ``DownloadError`` (network, disk, verification, offline mode) and ``Cancelled``.
+    """
+    name = f"{repo_id}/{filename}"
+    final = Path(dest_dir) / filename
+    part = part_path(final)
+    if hub_offline():
+        if final.is_file():
+            yield DownloadDone(final, final.stat().st_size, "", 0, already_present=True)
+            return
+        raise DownloadError(
+            f"{name} is not on this machine and Fathom is offline (HF_HUB_OFFLINE is set).",
+            "Unset HF_HUB_OFFLINE to download it, or use a GGUF you already have "
+            "('fathom models add PATH').",
+        )
+    remote = remote_file(repo_id, filename, revision)
+    if final.is_file() and final.stat().st_size == remote.size and not part.exists():
+        yield DownloadDone(final, remote.size, "", 0, already_present=True)
+        return
+    final.parent.mkdir(parents=True, exist_ok=True)
+    have = part.stat().st_size if part.is_file() else 0
+    if have > remote.size:  # not a prefix of this file
+        part.unlink()
+        have = 0
+    check_free_space(final.parent, remote.size - have, disk_usage)
+    digest = _Digest(remote)
+    if not digest.expected:
+        raise DownloadError(
+            f"The hub publishes no checksum for {name}, so it cannot be verified.",
+            "Download it yourself and add it with 'fathom models add PATH'.",
+        )
+    meter = _Meter(name, remote.size, have)
+    if have:
+        yield from _rehash(part, have, digest, meter, cancel)
+    try:
+        f = part.open("ab" if have else "wb")
+    except OSError as exc:
+        raise DownloadError(f"Cannot write {part}: {exc.strerror}.") from exc
+    with f:
+        have = yield from _fetch(remote, name, part, f, have, digest, meter, cancel)
+        try:
+            f.flush()
+            os.fsync(f.fileno())
+        except OSError as exc:
+            if exc.errno == errno.ENOSPC:
+                raise _disk_full(exc, part, have) from exc
+            raise
+    if have != remote.size:
+        raise DownloadError(f"Download of {name} failed: got {have} of {remote.size} bytes.")
+    got = digest.h.hexdigest()
+    if got != digest.expected:
+        part.unlink(missing_ok=True)
+        raise DownloadError(
+            f"Download of {name} is corrupted: its {digest.kind} is {got}, but the hub "
+            f"publishes {digest.expected}. The file was deleted, not installed.",
+            "Run the command again. If it happens again, something between you and the hub "
+            "(a proxy or a mirror) alters the file.",
+        )
+    os.replace(part, final)
+    yield DownloadDone(final, remote.size, got, meter.resumed_from)
+
+
+def _rehash(
+    part: Path, have: int, digest: _Digest, meter: _Meter, cancel: CancelToken | None
+) -> Iterator[DownloadProgress]:
+    with part.open("rb") as f:
+        done = 0
+        while done < have:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            chunk = f.read(min(CHUNK * 8, have - done))
+            if not chunk:
+                break
+            digest.update(chunk)
+            done += len(chunk)
+            if event := meter.event(done, "rehash"):
+                yield event
+
+
+def _fetch(
+    remote: RemoteFile,
+    name: str,
+    part: Path,
+    f: BinaryIO,
+    have: int,
+    digest: _Digest,
+    meter: _Meter,
+    cancel: CancelToken | None,
+) -> Generator[DownloadProgress, None, int]:
+    """Stream the missing bytes into ``f``; return how many bytes the part file holds."""
+    import huggingface_hub.constants as constants
+    from huggingface_hub import get_session, hf_raise_for_status
+    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.utils import build_hf_headers  # type: ignore[attr-defined]
+    from huggingface_hub.utils import httpx as httpx2  # type: ignore[attr-defined]
+
+    session = get_session()
+    retries = RETRIES
+    while have < remote.size:
+        headers = build_hf_headers()
+        headers["Accept-Encoding"] = "identity"
+        if have:
+            headers["Range"] = f"bytes={have}-"
+        start = have
+        try:
+            with session.stream(
+                "GET",
+                remote.url,
+                headers=headers,
+                timeout=constants.HF_HUB_DOWNLOAD_TIMEOUT,
+                follow_redirects=True,
+            ) as response:
+                hf_raise_for_status(response)
+                if have and response.status_code == 200:  # the range was ignored: start over
+                    f.seek(0)
+                    f.truncate()
+                    digest.reset()
+                    have = start = 0
+                elif have:
+                    match = _CONTENT_RANGE.match(response.headers.get("Content-Range", ""))
+                    if not match or int(match.group(1)) != have:
+                        raise DownloadError(
+                            f"Download of {name} failed: the server answered a resume at "
+                            f"byte {have} with {response.headers.get('Content-Range')!r}.",
+                            "Delete the .part file and run the command again.",
+                        )
+                for chunk in response.iter_bytes(chunk_size=CHUNK):
+                    if cancel is not None and cancel.cancelled:
+                        raise Cancelled()
+                    if not chunk:
+                        continue
+                    if have + len(chunk) > remote.size:
+                        raise DownloadError(
+                            f"Download of {name} failed: the server sent more than "
+                            f"{remote.size} bytes."
+                        )
+                    try:
+                        f.write(chunk)
+                        f.flush()
+                    except OSError as exc:
+                        if exc.errno == errno.ENOSPC:
+                            raise _disk_full(exc, part, have) from exc
+                        raise DownloadError(f"Cannot write {part}: {exc.strerror}.") from exc
+                    digest.update(chunk)
+                    have += len(chunk)
+                    if event := meter.event(have, force=have == remote.size):
+                        yield event
+            if have < remote.size and have == start:
+                raise httpx2.RemoteProtocolError("the server ended the body without data")
+        except (httpx2.TransportError, httpx2.RemoteProtocolError) as exc:
+            if have > start:
+                retries = RETRIES  # it made progress: the connection is worth retrying
+            if retries <= 0:
+                raise DownloadError(
+                    f"Download of {name} failed: {type(exc).__name__}: {exc} "
+                    f"({_human(have)} of {_human(remote.size)} kept in {part.name}).",
+                    "Check the network connection and run the command again; the "
+                    "download resumes where it stopped.",
+                ) from exc
+            time.sleep(BACKOFF_S * 2 ** (RETRIES - retries))
+            retries -= 1
+        except HfHubHTTPError as exc:
+            raise DownloadError(
+                f"Download of {name} failed: {exc}",
+                "Check the network connection and run the command again; the download "
+                "resumes where it stopped.",
+            ) from exc
+    return have
+
+
+def pull_file(item: HubFile, dest_dir: Path, cancel: CancelToken | None = None) -> Path:
+    """Fetch one file into ``dest_dir`` without progress events (see ``download``)."""
+    for event in download(
+        item.repo_id, item.filename, dest_dir, revision=item.revision, cancel=cancel
+    ):
+        if isinstance(event, DownloadDone):
+            return event.path
+    raise DownloadError(f"Download of {item.repo_id}/{item.filename} ended without a file.")
 
 
 def embedding_folder(repo_id: str, cache_dir: Path) -> Path:
