@@ -40,9 +40,18 @@ class Services:
     def store_uri(self, override: str | None = None) -> str:
         return override or self.settings.store.uri or str(self.paths.store_dir)
 
+    def store_token(self) -> str:
+        """The store's token (``user:password`` or an API key): FATHOM_STORE_TOKEN or the
+        OS keyring, never the settings file."""
+        from desktop.core.secrets import get_secret as secret
+
+        return secret("store_token")
+
     def store(self, uri: str | None = None) -> MilvusStore:
         self.paths.ensure()
-        return MilvusStore(self.store_uri(uri), library=self.settings.store.library)
+        return MilvusStore(
+            self.store_uri(uri), token=self.store_token(), library=self.settings.store.library
+        )
 
     # --- embeddings -----------------------------------------------------------------------
 

@@ -124,11 +124,109 @@ def lite_dir_locked(path: Path) -> bool:
     return False
 
 
+CONNECT_TIMEOUT_S = 10.0  # a server that does not answer fails in this time, not a minute
+
+
+def display_uri(uri: str) -> str:
+    """The URI as people may see it: any ``user:password@`` part and query removed."""
+    if _is_local(uri):
+        return uri
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return uri.split("://", 1)[0] + "://(unparseable address)"
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
+def _grpc_code(exc: BaseException) -> str:
+    code = getattr(exc, "code", None)
+    if callable(code):
+        try:
+            return str(getattr(code(), "name", ""))
+        except Exception:
+            return ""
+    return ""
+
+
+_AUTH_WORDS = ("unauthenticated", "auth check fail", "authenticat", "credential", "api key")
+
+
+def server_error(uri: str, exc: BaseException, token: str = "") -> StoreError | None:
+    """A clear StoreError for a Milvus server that is unreachable or rejects the token,
+    or None when ``exc`` is something else. Neither names the token nor quotes ``exc``."""
+    if _is_local(uri):
+        return None
+    shown = display_uri(uri)
+    chain = _causes(exc)
+    codes = {_grpc_code(e) for e in chain}
+    text = " ".join(str(e) for e in chain).lower()
+    if codes & {"UNAUTHENTICATED", "PERMISSION_DENIED"} or any(w in text for w in _AUTH_WORDS):
+        return StoreError(
+            f"The Milvus server at {shown} rejected the token."
+            if token
+            else f"The Milvus server at {shown} asks for a token and none is set.",
+            "Set the right one: FATHOM_STORE_TOKEN=user:password (or an API key), or save it "
+            "in the OS keyring (service 'fathom', name 'store_token').",
+        )
+    if "unimplemented" in text:
+        return StoreError(
+            f"{shown} does not speak Milvus's gRPC protocol.",
+            "Point store.uri (or --store) at the Milvus gRPC port (19530 by default), "
+            "not its HTTP or web UI port.",
+        )
+    unreachable = {"UNAVAILABLE", "DEADLINE_EXCEEDED"}
+    if codes & unreachable or "fail connecting" in text or "server unavailable" in text:
+        return StoreError(
+            f"Cannot reach the Milvus server at {shown}.",
+            "Check that the server is running and that store.uri (or --store) names its "
+            "address and gRPC port, e.g. http://localhost:19530.",
+        )
+    return None
+
+
+def check_store(uri: str, token: str = "", library: str = "default") -> str:
+    """Open a store the way Fathom would and describe it in one line (for "Test
+    connection" buttons and ``fathom doctor``); raises StoreError saying what failed."""
+    store = MilvusStore(uri, token=token, library=library)
+    try:
+        try:
+            version = "" if _is_local(uri) else str(store._client.get_server_version())
+            info = store.embedding_info()
+            chunks = store.count() if info else 0
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise store.error(exc) from exc
+    finally:
+        store.close()
+    kind = f"Milvus server {version}" if version else "Milvus Lite directory"
+    if info is None:
+        return f"{kind} at {display_uri(uri)}: library '{library}' is empty"
+    return (
+        f"{kind} at {display_uri(uri)}: library '{library}' has {chunks} chunks "
+        f"(embedding {info.get('model')})"
+    )
+
+
 class MilvusStore:
     """One library's chunks and manifest in one Milvus (Lite directory or server)."""
 
     def __init__(self, uri: str, *, token: str = "", library: str = "default") -> None:
         self.uri = uri
+        self._token = token  # only for redacting it from messages; never shown
         self.chunks_name = f"fathom_{library}_chunks"
         self.files_name = f"fathom_{library}_files"
         if _is_local(uri):
@@ -143,7 +241,10 @@ class MilvusStore:
         from pymilvus import MilvusClient
 
         try:
-            self._client = MilvusClient(uri=uri, token=token)
+            if _is_local(uri):
+                self._client = MilvusClient(uri=uri, token=token)
+            else:
+                self._client = MilvusClient(uri=uri, token=token, timeout=CONNECT_TIMEOUT_S)
         except Exception as exc:
             raise self._open_error(exc) from exc
         if _is_local(uri):
@@ -156,12 +257,33 @@ class MilvusStore:
         )
 
     def _open_error(self, exc: Exception) -> StoreError:
-        text = str(exc)
+        if isinstance(exc, StoreError):
+            return exc
         if _is_local(self.uri) and lite_dir_locked(Path(self.uri)):
             return self._locked()
+        known = server_error(self.uri, exc, self._token)
+        if known is not None:
+            return known
+        from desktop.core.secrets import redact
+
         return StoreError(
-            f"Cannot open the store {self.uri}: {text}",
+            redact(f"Cannot open the store {display_uri(self.uri)}: {exc}", self._token),
             "Check the store location (store.uri) and that you may write there.",
+        )
+
+    def error(self, exc: BaseException) -> StoreError:
+        """A StoreError for a failure while using the store (a server that went away, a
+        rejected token), with the URI's credentials and the token left out."""
+        if isinstance(exc, StoreError):
+            return exc
+        known = server_error(self.uri, exc, self._token)
+        if known is not None:
+            return known
+        from desktop.core.secrets import redact
+
+        return StoreError(
+            redact(f"The store {display_uri(self.uri)} failed: {exc}", self._token),
+            "Run the command again; if it keeps failing, run: fathom doctor",
         )
 
     # --- schema and the embedding-model guard ------------------------------------------
