@@ -6,6 +6,7 @@ Heavy libraries load inside the commands that need them, so ``fathom --help`` is
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -85,13 +86,39 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     _add_store(p)
 
-    p = sub.add_parser("models", help="list or download models")
+    p = sub.add_parser("models", help="list, add, remove, choose or download models")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     pull = msub.add_parser("pull", help="download the default chat model (gpt-oss-20b GGUF)")
     pull.add_argument("--repo", help="hub repository (default: the catalog's)")
     pull.add_argument("--file", help="file in that repository")
+    pull.add_argument("--revision", help="branch, tag or commit (default: main)")
     lst = msub.add_parser("list", help="installed models")
     lst.add_argument("--json", action="store_true")
+    add = msub.add_parser("add", help="add a GGUF file (or an ONNX embedding folder)")
+    add.add_argument("path", metavar="PATH")
+    rm = msub.add_parser("remove", help="forget a model (deletes files in Fathom's folder)")
+    rm.add_argument("name", metavar="NAME")
+    use = msub.add_parser("use", help="make a model the active one")
+    use.add_argument("name", metavar="NAME_OR_PATH")
+
+    p = sub.add_parser("config", help="read and change settings (dotted keys: rag.top_k)")
+    csub = p.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    get = csub.add_parser("get", help="print one setting")
+    get.add_argument("key", metavar="KEY")
+    get.add_argument("--json", action="store_true")
+    put = csub.add_parser("set", help="change one setting (validated, saved atomically)")
+    put.add_argument("key", metavar="KEY")
+    put.add_argument("value", metavar="VALUE")
+    lst = csub.add_parser("list", help="every setting with its value")
+    lst.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("setup", help="first run: check this machine, fetch or choose models")
+    p.add_argument("--yes", action="store_true", help="download the recommended models")
+    p.add_argument("--use-gguf", metavar="PATH", help="use a GGUF you already have")
+    p.add_argument("--repo", help=argparse.SUPPRESS)
+    p.add_argument("--file", help=argparse.SUPPRESS)
+    p.add_argument("--embedding", metavar="MODEL", help="embedding model folder or hub id")
+    p.add_argument("--json", action="store_true", help="print the machine and recommendation")
 
     p = sub.add_parser("self-test", help="check this installation end to end, in a temp home")
     p.add_argument("--model", type=Path, metavar="GGUF", help="chat model file")
@@ -115,6 +142,7 @@ def _report(error: FathomError) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")  # no telemetry, ever
     if args.command in (None, "gui"):
         from desktop.gui.launch import launch
 
@@ -139,6 +167,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from desktop.cli.doctor_cmd import run_doctor
 
             return run_doctor(services, args)
+        if args.command == "config":
+            from desktop.cli.config_cmd import run_config
+
+            return run_config(services, args)
+        if args.command == "setup":
+            from desktop.cli.setup_cmd import run_setup
+
+            return run_setup(services, args)
         from desktop.cli.models_cmd import run_models
 
         return run_models(services, args)
