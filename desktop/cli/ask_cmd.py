@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,9 @@ from typing import Any
 from desktop.core.embeddings.base import Embedder
 from desktop.core.errors import ConfigError, FathomError
 from desktop.core.llm.base import AnswerText, ChatModel, Reasoning
-from desktop.core.rag.answer import Answer, answer
-from desktop.core.rag.citations import Citation
+from desktop.core.llm.openai_compat import StreamCutError
+from desktop.core.rag.answer import Answer, SourcesFound, answer
+from desktop.core.rag.citations import Citation, verify_citations
 from desktop.core.rag.retrieve import Source
 from desktop.core.services import Services
 from desktop.core.store.milvus import MilvusStore
@@ -52,7 +54,7 @@ def run_ask(services: Services, args: argparse.Namespace) -> int:
     try:
         embedder = store_embedder(services, store, args.embedding)
         if not args.retrieve_only:
-            model = services.chat_model(args.model)
+            model = services.chat_model(args.model, llm_url=args.llm_url, llm_model=args.llm_model)
         top_k = args.top_k or services.settings.rag.top_k
         events = answer(
             args.question,
@@ -64,11 +66,19 @@ def run_ask(services: Services, args: argparse.Namespace) -> int:
             mode=args.mode,
             within=args.within,
         )
-        result = _drive(events, stream=not (args.json or schema))
+        result, cut = _drive(events, stream=not (args.json or schema))
     finally:
         if model is not None:
             model.close()
         store.close()
+    if cut is not None:  # the stream broke: show what came, then say why
+        if args.json:
+            out = result.to_json()
+            out["error"] = {"message": cut.message, "hint": cut.hint}
+            print(json.dumps(out, ensure_ascii=False))
+        elif result.sources:
+            _print_sources(result.sources)
+        raise cut
     if schema is not None and model is not None:
         return _print_structured(result, as_json=args.json)
     if args.json:
@@ -102,28 +112,47 @@ def _print_citation_problems(citations: list[Citation]) -> None:
             print(f"  ! citation [{c.number}] not verified: {c.problem}")
 
 
-def _drive(events: object, *, stream: bool) -> Answer:
+def _drive(events: Iterator[object], *, stream: bool) -> tuple[Answer, StreamCutError | None]:
+    """Show the events; the Answer, or what had come when a remote stream broke."""
     tty = sys.stdout.isatty()
     in_reasoning = False
-    for event in events:  # type: ignore[attr-defined]
-        if isinstance(event, Answer):
-            if stream and (event.answer or event.reasoning):
-                print(RESET if tty and in_reasoning else "", flush=True)
-            return event
-        if not stream:
-            continue
-        if isinstance(event, Reasoning):
-            if not in_reasoning:
-                in_reasoning = True
-                sys.stdout.write(DIM if tty else "Reasoning: ")
-            sys.stdout.write(event.text)
-        elif isinstance(event, AnswerText):
-            if in_reasoning:
-                in_reasoning = False
-                sys.stdout.write(RESET + "\n\n" if tty else "\n\nAnswer: ")
-            sys.stdout.write(event.text)
-        sys.stdout.flush()
+    partial = Answer(finish_reason="interrupted")
+    try:
+        for event in events:
+            if isinstance(event, Answer):
+                if stream and (event.answer or event.reasoning):
+                    print(RESET if tty and in_reasoning else "", flush=True)
+                return event, None
+            if isinstance(event, SourcesFound):
+                partial.sources.extend(event.sources)
+            elif isinstance(event, AnswerText):
+                partial.answer += event.text
+            elif isinstance(event, Reasoning):
+                partial.reasoning += event.text
+            if stream:
+                in_reasoning = _show(event, in_reasoning, tty)
+    except StreamCutError as cut:
+        if stream:
+            print(RESET if tty and in_reasoning else "", flush=True)
+        partial.citations = verify_citations(partial.answer, partial.sources)
+        return partial, cut
     raise RuntimeError("the answer ended without a result")
+
+
+def _show(event: object, in_reasoning: bool, tty: bool) -> bool:
+    """Write one streamed event; whether reasoning is being shown now."""
+    if isinstance(event, Reasoning):
+        if not in_reasoning:
+            in_reasoning = True
+            sys.stdout.write(DIM if tty else "Reasoning: ")
+        sys.stdout.write(event.text)
+    elif isinstance(event, AnswerText):
+        if in_reasoning:
+            in_reasoning = False
+            sys.stdout.write(RESET + "\n\n" if tty else "\n\nAnswer: ")
+        sys.stdout.write(event.text)
+    sys.stdout.flush()
+    return in_reasoning
 
 
 def _print_sources(sources: list[Source]) -> None:

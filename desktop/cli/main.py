@@ -55,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ask", help="answer a question from the library")
     p.add_argument("question")
     p.add_argument("--model", metavar="GGUF", help="chat model file (default: settings)")
+    p.add_argument(
+        "--llm-url",
+        metavar="URL",
+        help="answer with an OpenAI-compatible server, e.g. http://localhost:8080/v1",
+    )
+    p.add_argument("--llm-model", metavar="NAME", help="the model name on that server")
     p.add_argument("--top-k", type=int, metavar="K", help="number of sources (default: settings)")
     p.add_argument("--retrieve-only", action="store_true", help="list the sources, skip the model")
     p.add_argument("--reasoning", choices=["low", "medium", "high"], help="reasoning effort")

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.core.embeddings.base import Embedder
 from desktop.core.errors import ConfigError, ModelError
-from desktop.core.llm.base import GenerationParams
+from desktop.core.llm.base import ChatModel, GenerationParams
 from desktop.core.llm.hardware import Plan, detect_machine, model_shape, plan
 from desktop.core.llm.llama_cpp import LlamaCppModel, LlamaOptions, read_model_header
 from desktop.core.modelhub.catalog import DEFAULT_CHAT, installed_ggufs
 from desktop.core.paths import Paths
+from desktop.core.secrets import get_secret
 from desktop.core.settings import Settings, load_settings
 from desktop.core.store.milvus import MilvusStore
 
+if TYPE_CHECKING:
+    from desktop.core.llm.openai_compat import OpenAICompatModel
+
 PYMILVUS_PREFIX = "pymilvus:"
+OPENAI_PREFIX = "openai:"  # openai:MODEL[@URL]: an OpenAI-compatible /v1/embeddings server
 
 
 @dataclass
@@ -56,8 +61,9 @@ class Services:
     # --- embeddings -----------------------------------------------------------------------
 
     def embedder(self, spec: str | None = None) -> Embedder:
-        """``spec`` is a local model folder, a hub id, or ``pymilvus:NAME`` for one of
-        pymilvus.model's functions (``pymilvus:default`` is the tutorial's)."""
+        """``spec`` is a local model folder, a hub id, ``pymilvus:NAME`` for one of
+        pymilvus.model's functions (``pymilvus:default`` is the tutorial's), or
+        ``openai:MODEL[@URL]`` for an OpenAI-compatible server (URL: embedding.base_url)."""
         if self.embedder_override is not None and spec is None:
             return self.embedder_override
         spec = spec or self.settings.embedding.model
@@ -68,6 +74,13 @@ class Services:
     def _build_embedder(self, spec: str) -> Embedder:
         if spec.startswith(PYMILVUS_PREFIX):
             return pymilvus_embedder(spec.removeprefix(PYMILVUS_PREFIX))
+        if spec.startswith(OPENAI_PREFIX):
+            from desktop.core.embeddings.openai_compat import OpenAICompatEmbedder, parse_spec
+
+            model, url = parse_spec(spec, self.settings.embedding.base_url)
+            return OpenAICompatEmbedder(
+                url, model, get_secret("llm_api_key"), batch_size=self.settings.embedding.batch_size
+            )
         from desktop.core.embeddings.onnx import OnnxEmbedder
 
         batch = self.settings.embedding.batch_size
@@ -92,7 +105,8 @@ class Services:
     # --- chat model -----------------------------------------------------------------------
 
     def chat_model_path(self, override: str | None = None) -> Path:
-        chosen = override or self.settings.llm.model
+        llm = self.settings.llm
+        chosen = override or (llm.model if llm.backend == "llama_cpp" else "")  # else: a name
         if chosen:
             return Path(chosen).expanduser()
         default = self.paths.models_dir / DEFAULT_CHAT.filename
@@ -120,7 +134,35 @@ class Services:
             kv_cache_type=llm.kv_cache_type,
         )
 
-    def chat_model(self, override: str | None = None) -> LlamaCppModel:
+    def chat_model(
+        self,
+        override: str | None = None,
+        *,
+        llm_url: str | None = None,
+        llm_model: str | None = None,
+    ) -> ChatModel:
+        """The chat model: a GGUF run here (``override`` is its path), or, with
+        ``llm.backend = "openai"`` or ``llm_url``, a model on an OpenAI-compatible server."""
+        if llm_url or llm_model or (self.settings.llm.backend == "openai" and not override):
+            return self.remote_chat_model(llm_url, llm_model)
+        return self.local_chat_model(override)
+
+    def remote_chat_model(
+        self, llm_url: str | None = None, llm_model: str | None = None
+    ) -> OpenAICompatModel:
+        """The model an OpenAI-compatible server serves; the key from keyring or env."""
+        from desktop.core.llm.openai_compat import OpenAICompatModel
+
+        llm = self.settings.llm
+        remote = llm.backend == "openai"
+        return OpenAICompatModel(
+            llm_url or llm.base_url,
+            llm_model or (llm.model if remote else ""),
+            get_secret("llm_api_key"),
+            context_length=llm.n_ctx,
+        )
+
+    def local_chat_model(self, override: str | None = None) -> LlamaCppModel:
         llm = self.settings.llm
         path = self.chat_model_path(override)
         metadata = read_model_header(path)

@@ -62,8 +62,17 @@ class LLMSettings(_Section):
 
 
 class EmbeddingSettings(_Section):
-    model: str = Field(DEFAULT_EMBEDDING, description="Local model folder or hub id")
+    model: str = Field(
+        DEFAULT_EMBEDDING,
+        description="Local model folder, hub id, or openai:MODEL for an OpenAI-compatible "
+        "/v1/embeddings server at embedding.base_url",
+    )
     batch_size: int = Field(32, ge=1, le=1024)
+    base_url: str = Field(
+        "",
+        description="openai:MODEL embeddings: the server's base URL, e.g. "
+        "http://localhost:8080/v1 (the key is the LLM's: keyring or FATHOM_LLM_API_KEY)",
+    )
 
 
 class RagSettings(_Section):

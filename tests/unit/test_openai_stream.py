@@ -60,7 +60,7 @@ def test_openrouter_reasoning_deltas_and_usage_after_the_finish() -> None:
 def test_a_server_sending_both_reasoning_fields_is_read_once() -> None:
     both = chunk("m", {"reasoning_content": "same", "reasoning": "same"})
     events = read([both, chunk("m", {}, "stop")])
-    assert events == [Reasoning("same"), TurnEnd("stop")]
+    assert events == [Reasoning("same"), TurnEnd("stop"), Usage(0, 1)]
 
 
 def test_tool_call_split_across_chunks_is_assembled() -> None:
@@ -101,7 +101,8 @@ def test_unreadable_arguments_end_the_turn_as_a_call_without_a_tool_call() -> No
 
 @pytest.mark.parametrize(("server", "ours"), [("length", "length"), ("tool_calls", "call")])
 def test_finish_reasons(server: str, ours: str) -> None:
-    assert read([chunk("m", {"content": "x"}, server)])[-1] == TurnEnd(ours)
+    events = read([chunk("m", {"content": "x"}, server)])
+    assert events[-2:] == [TurnEnd(ours), Usage(0, 1)]  # no usage sent: one per piece
 
 
 def test_messages_get_tool_call_ids_that_results_refer_to() -> None:

@@ -225,6 +225,7 @@ class ChunkReader:
     finish: str = ""
     usage: Usage | None = None
     answer: list[str] = field(default_factory=list)
+    deltas: int = 0  # streamed pieces: about one token each, when the server sends no usage
 
     def feed(self, chunk: dict[str, Any]) -> list[ModelEvent]:
         events: list[ModelEvent] = []
@@ -235,6 +236,8 @@ class ChunkReader:
             )
         for choice in chunk.get("choices") or []:
             delta = choice.get("delta") or {}
+            if any(delta.get(k) for k in ("content", "reasoning_content", "reasoning")):
+                self.deltas += 1
             for key in ("reasoning_content", "reasoning"):
                 text = delta.get(key)
                 if isinstance(text, str) and text:
@@ -271,8 +274,7 @@ class ChunkReader:
         if self.calls and reason == "stop":
             reason = "call"  # some servers end a tool-call turn with "stop"
         events.append(TurnEnd(reason))
-        if self.usage is not None:
-            events.append(self.usage)
+        events.append(self.usage or Usage(prompt_tokens=0, completion_tokens=self.deltas))
         return events
 
 
@@ -451,7 +453,8 @@ class OpenAICompatModel:
     ) -> Iterator[ModelEvent]:
         cancel = cancel or CancelToken()
         body = self.request_body(messages, params, tools)
-        for attempt in range(self.max_retries + 1):
+        attempt = 0
+        while True:
             reader = ChunkReader()
             shown = False
             try:
@@ -459,11 +462,11 @@ class OpenAICompatModel:
                     shown = shown or isinstance(event, AnswerText | Reasoning)
                     yield event
                 return
-            except (Cancelled, GeneratorExit):
-                raise
-            except ModelError:
+            except (Cancelled, ModelError):
                 raise
             except Exception as exc:
+                if not shown and _schema_fallback(body, exc):
+                    continue
                 failure = classify(exc, self.base_url, self.timeout)
                 message = redact(failure.message, self._key)
                 if shown:
@@ -473,12 +476,13 @@ class OpenAICompatModel:
                         "What arrived is kept above. " + failure.hint,
                         partial,
                     ) from None
-                if not failure.retryable or attempt == self.max_retries:
+                if not failure.retryable or attempt >= self.max_retries:
                     tries = f" (after {attempt + 1} tries)" if attempt else ""
                     raise ModelError(message + tries, failure.hint) from None
                 delay = self._delay(attempt, failure.wait)
                 log.warning("%s; retrying in %.1f s", message, delay)
                 self._sleep(delay, cancel)
+                attempt += 1
 
     def _delay(self, attempt: int, server_wait: float | None) -> float:
         if server_wait is not None:
@@ -508,6 +512,21 @@ class OpenAICompatModel:
         if not reader.finish:
             raise _TruncatedError()
         yield from reader.close()
+
+
+def _schema_fallback(body: dict[str, Any], exc: Exception) -> bool:
+    """Servers that refuse OpenAI's ``json_schema`` response format (llama-cpp-python's)
+    take ``{"type": "json_object", "schema": ...}``: switch the body once, say whether."""
+    import openai
+
+    wanted = body.get("response_format") or {}
+    if wanted.get("type") != "json_schema" or not isinstance(exc, openai.APIStatusError):
+        return False
+    if "response_format" not in _server_detail(exc):
+        return False
+    log.info("the server refuses json_schema; asking with json_object and the schema")
+    body["response_format"] = {"type": "json_object", "schema": wanted["json_schema"]["schema"]}
+    return True
 
 
 def check_server(base_url: str, api_key: str, model: str, timeout: float = 10.0) -> str:
