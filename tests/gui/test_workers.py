@@ -1,0 +1,100 @@
+"""The worker adapter: a generator's events arrive on the GUI thread, then one ending."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+from pytestqt.qtbot import QtBot
+
+from desktop.core.errors import FathomError
+from desktop.core.progress import CancelToken
+from desktop.gui.workers import STORE_WRITES, ErrorInfo, Job, Lane, ModelOwner, run_job
+
+
+def test_events_arrive_on_the_gui_thread_then_done(qtbot: QtBot) -> None:
+    gui = threading.get_ident()
+    seen: list[tuple[int, int]] = []
+    worker_threads: list[int] = []
+
+    def work(cancel: CancelToken) -> Iterator[int]:
+        worker_threads.append(threading.get_ident())
+        yield from range(5)
+
+    job = Job(work)
+    job.event.connect(lambda e: seen.append((e, threading.get_ident())))
+    with qtbot.waitSignal(job.done, timeout=5000) as blocker:
+        job.start()
+    assert blocker.args == [4]
+    assert [e for e, _ in seen] == [0, 1, 2, 3, 4]
+    assert all(t == gui for _, t in seen)
+    assert worker_threads and worker_threads[0] != gui
+
+
+def test_a_fathom_error_arrives_with_message_and_hint(qtbot: QtBot) -> None:
+    def work(cancel: CancelToken) -> None:
+        raise FathomError("The store is busy.", "Close the other Fathom.")
+
+    job = Job(work)
+    with qtbot.waitSignal(job.failed, timeout=5000) as blocker:
+        job.start()
+    info = blocker.args[0]
+    assert isinstance(info, ErrorInfo)
+    assert (info.message, info.hint) == ("The store is busy.", "Close the other Fathom.")
+    assert "Traceback" in info.details
+
+
+def test_cancel_stops_a_generator_and_says_cancelled(qtbot: QtBot) -> None:
+    produced: list[int] = []
+
+    def work(cancel: CancelToken) -> Iterator[int]:
+        for i in range(10_000):
+            cancel.raise_if_cancelled()
+            produced.append(i)
+            time.sleep(0.01)
+            yield i
+
+    job = Job(work)
+    job.event.connect(lambda e: job.cancel() if e == 3 else None)
+    with qtbot.waitSignal(job.cancelled, timeout=5000):
+        job.start()
+    job.wait(5000)
+    assert len(produced) < 100
+
+
+def test_jobs_on_one_lane_never_overlap(qtbot: QtBot) -> None:
+    lane = Lane("test")
+    inside = []
+    overlap = []
+
+    def work(cancel: CancelToken) -> int:
+        inside.append(1)
+        if len(inside) > 1:
+            overlap.append(1)
+        time.sleep(0.1)
+        inside.pop()
+        return 1
+
+    jobs = [run_job(work, lane=lane) for _ in range(3)]
+    for j in jobs:
+        qtbot.waitUntil(j.isFinished, timeout=5000)
+    assert not overlap
+    assert not STORE_WRITES.busy
+
+
+def test_model_owner_reports_loading_then_ready(qtbot: QtBot) -> None:
+    class Model:
+        name = "m"
+        options = None
+
+        def wait_loaded(self) -> None:
+            time.sleep(0.05)
+
+    owner = ModelOwner(Model)
+    states: list[str] = []
+    owner.state.connect(lambda s, d: states.append(s))
+    owner.load()
+    qtbot.waitUntil(lambda: owner.ready, timeout=5000)
+    assert states == ["loading", "ready"]
+    assert "remote" in owner.detail
