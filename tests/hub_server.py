@@ -14,8 +14,10 @@ No Xet headers are ever sent, so the client downloads over plain HTTP.
 
 Faults, per file: ``cut(...)`` ends GET bodies early and closes the connection (the server
 can go unreachable right after), ``corrupt(...)`` serves other bytes of the same size while
-advertising the real sha256. Every request is logged (``requests``) so tests can assert what
-the client asked for, e.g. a ``Range`` header on a resumed download.
+advertising the real sha256, ``stall(...)`` stops sending at an offset until ``release()``
+(so a test can kill the client or fill its disk mid-download). Every request is logged
+(``requests``) so tests can assert what the client asked for, e.g. a ``Range`` header on a
+resumed download.
 """
 
 from __future__ import annotations
@@ -142,6 +144,9 @@ class HubState:
     requests: list[Logged] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     cut_done: threading.Event = field(default_factory=threading.Event)
+    stalls: dict[tuple[str, str], int] = field(default_factory=dict)
+    stalled: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
 
 
 _RESOLVE = re.compile(r"^/(?P<repo>[^/]+/[^/]+)/resolve/(?P<rev>[^/]+)/(?P<path>.+)$")
@@ -341,8 +346,18 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 cut = None
             corrupt = key in self.state.corrupted
+            stall_at = self.state.stalls.get(key)
         sent = 0
         try:
+            if stall_at is not None and start < stall_at < stop:
+                for chunk in _chunks(blob.source, start, stall_at):
+                    self.wfile.write(chunk.translate(_INVERT) if corrupt else chunk)
+                    sent += len(chunk)
+                    entry.body_bytes = sent
+                self.wfile.flush()
+                self.state.stalled.set()
+                self.state.release.wait(timeout=60)
+                start = stall_at
             for chunk in _chunks(blob.source, start, stop):
                 if corrupt:
                     chunk = chunk.translate(_INVERT)
@@ -402,6 +417,23 @@ class HubServer:
         self.state.cuts[(repo_id, path)] = Cut(at, times, then_offline, reset)
         self.state.cut_done.clear()
 
+    def stall(self, repo_id: str, path: str, at: int) -> None:
+        """Send GET bodies of this file up to byte ``at``, then hold the connection open
+        without sending until ``release()`` (``stalled`` is set when it happens)."""
+        self.state.stalls[(repo_id, path)] = at
+        self.state.stalled.clear()
+        self.state.release.clear()
+
+    @property
+    def stalled(self) -> threading.Event:
+        return self.state.stalled
+
+    def release(self) -> None:
+        """Let stalled responses go on (and later ones not stall)."""
+        with self.state.lock:
+            self.state.stalls.clear()
+        self.state.release.set()
+
     def corrupt(self, repo_id: str, path: str) -> None:
         """Serve other bytes of the same length, still advertising the real sha256."""
         self.state.corrupted.add((repo_id, path))
@@ -411,7 +443,9 @@ class HubServer:
         with self.state.lock:
             self.state.cuts.clear()
             self.state.corrupted.clear()
+            self.state.stalls.clear()
             self.state.offline = False
+        self.state.release.set()
 
     @property
     def offline(self) -> bool:

@@ -8,13 +8,17 @@ offline mode) patched to match the environment variables.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.client
 import json
 import os
 import random
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -22,8 +26,10 @@ from urllib.parse import unquote, urlsplit
 import numpy as np
 import pytest
 
-from desktop.core.errors import ModelError
+from desktop.core.errors import Cancelled, DownloadError, ModelError
 from desktop.core.modelhub.catalog import installed_embeddings, installed_ggufs
+from desktop.core.modelhub.download import DownloadDone, DownloadProgress, download
+from desktop.core.progress import CancelToken
 from tests.hub_server import HubServer, Logged
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -62,8 +68,7 @@ def hub(blob: bytes) -> Iterator[HubServer]:
         yield server
 
 
-def _pull(hub: HubServer, tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """``fathom models pull --repo test/tiny-gguf --file tiny.gguf`` against ``hub``."""
+def _pull_env(hub: HubServer, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "HUGGINGFACE_"))}
     env.pop("TRANSFORMERS_OFFLINE", None)
     env.update(
@@ -72,10 +77,26 @@ def _pull(hub: HubServer, tmp_path: Path) -> subprocess.CompletedProcess[str]:
         HF_HOME=str(tmp_path / "hf-home"),  # no token or cache of the person running the tests
         HF_HUB_DISABLE_PROGRESS_BARS="1",
     )
+    return env
+
+
+def _pull_cmd() -> list[str]:
     cmd = [sys.executable, "-m", "desktop", "models", "pull"]
-    cmd += ["--repo", GGUF_REPO, "--file", GGUF_FILE]
+    return [*cmd, "--repo", GGUF_REPO, "--file", GGUF_FILE]
+
+
+def _pull(
+    hub: HubServer, tmp_path: Path, prefix: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``fathom models pull --repo test/tiny-gguf --file tiny.gguf`` against ``hub``."""
     return subprocess.run(
-        cmd, env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=180, check=False
+        (prefix or []) + _pull_cmd(),
+        env=_pull_env(hub, tmp_path),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
 
 
@@ -215,13 +236,6 @@ def test_pull_fails_cleanly_when_the_network_goes_then_a_rerun_completes(
     assert installed_ggufs(models) == [models / GGUF_FILE]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="huggingface-hub 2.4 downloads into a per-process temporary file and deletes it "
-    "when the download fails (file_download._download_to_tmp_and_move), so a new run starts "
-    "from byte 0: only a connection lost within one run is resumed",
-)
 def test_pull_rerun_resumes_the_partial_file(
     hub: HubServer, blob: bytes, fathom_home: Path, tmp_path: Path
 ) -> None:
@@ -229,6 +243,10 @@ def test_pull_rerun_resumes_the_partial_file(
     failed = _pull(hub, tmp_path)
     assert failed.returncode == 1, failed.stderr
     assert not (fathom_home / "models" / GGUF_FILE).exists()
+    part = fathom_home / "models" / (GGUF_FILE + ".part")
+    kept = part.stat().st_size  # what the client read before the reset (the kernel
+    assert 0 < kept <= CUT_AT  # drops what was still unread when the reset came)
+    assert "resumes where it stopped" in failed.stderr
     hub.heal()
     hub.clear_log()
 
@@ -236,16 +254,49 @@ def test_pull_rerun_resumes_the_partial_file(
 
     assert again.returncode == 0, again.stderr
     assert (fathom_home / "models" / GGUF_FILE).read_bytes() == blob
-    starts = [r.range_start for r in _resolve_gets(hub, GGUF_FILE)]
-    assert any(s for s in starts), f"the rerun asked for ranges {starts}, not the missing part"
+    assert not part.exists()
+    [get] = _resolve_gets(hub, GGUF_FILE)
+    assert get.range_start == kept, f"the rerun asked for {get.headers.get('range')}"
+    assert get.status == 206 and get.body_bytes == BLOB_SIZE - kept
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="huggingface-hub 2.4 checks only the size of a plain-HTTP download, never its "
-    "sha256 against the advertised X-Linked-Etag: corrupted bytes are installed",
-)
+def test_pull_resumes_after_the_process_was_killed(
+    hub: HubServer, blob: bytes, fathom_home: Path, tmp_path: Path
+) -> None:
+    """SIGKILL mid-download (no cleanup runs): the next run asks only for the rest."""
+    stall_at = 9_000_000
+    hub.stall(GGUF_REPO, GGUF_FILE, at=stall_at)
+    part = fathom_home / "models" / (GGUF_FILE + ".part")
+    proc = subprocess.Popen(
+        _pull_cmd(), env=_pull_env(hub, tmp_path), cwd=REPO_ROOT, stdout=subprocess.DEVNULL
+    )
+    try:
+        assert hub.stalled.wait(timeout=60), "the download never reached the stall"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (
+            part.exists() and part.stat().st_size == stall_at
+        ):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=20)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    assert part.stat().st_size == stall_at
+    assert not (fathom_home / "models" / GGUF_FILE).exists()
+    hub.heal()
+    hub.clear_log()
+
+    again = _pull(hub, tmp_path)
+
+    assert again.returncode == 0, again.stderr
+    assert "Resuming after" in again.stdout
+    assert (fathom_home / "models" / GGUF_FILE).read_bytes() == blob
+    [get] = _resolve_gets(hub, GGUF_FILE)
+    assert get.range_start == stall_at and get.body_bytes == BLOB_SIZE - stall_at
+
+
 def test_pull_rejects_a_corrupted_download(
     hub: HubServer, blob: bytes, fathom_home: Path, tmp_path: Path
 ) -> None:
@@ -259,10 +310,167 @@ def test_pull_rejects_a_corrupted_download(
     assert result.returncode != 0, f"corrupted download accepted (identical: {_same(target, blob)})"
     assert not target.exists()
     assert "Traceback" not in result.stderr
+    sha256 = hashlib.sha256(blob).hexdigest()
+    assert "is corrupted: its SHA-256 is " in result.stderr
+    assert f"but the hub publishes {sha256}. The file was deleted, not installed." in (
+        result.stderr
+    )
+    assert not list((fathom_home / "models").glob("*.part"))  # the bad bytes are gone
 
 
 def _same(path: Path, blob: bytes) -> bool:
     return path.is_file() and path.read_bytes() == blob
+
+
+# --- a full disk -----------------------------------------------------------------------
+
+
+def _own_tmpfs_works() -> bool:
+    """Can this machine give a process its own small filesystem (a user + mount
+    namespace with a tmpfs)? Needs util-linux's unshare and unprivileged namespaces."""
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(
+        ["unshare", "-rm", "sh", "-c", "mount -t tmpfs -o size=1m tmpfs /mnt"],
+        capture_output=True,
+        check=False,
+    )
+    return probe.returncode == 0
+
+
+needs_tmpfs = pytest.mark.skipif(
+    not _own_tmpfs_works(), reason="no user/mount namespaces here for a small real filesystem"
+)
+
+
+def _on_tmpfs(folder: Path, size: str) -> list[str]:
+    """A command prefix: run the command with ``folder`` on a fresh tmpfs of ``size``.
+
+    ``unshare`` execs the command, so its pid is the download's pid, and the test can
+    reach that filesystem through ``/proc/PID/root``.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    script = 'mount -t tmpfs -o size="$0" tmpfs "$1" && shift && exec "$@"'
+    return ["unshare", "-rm", "sh", "-c", script, size, str(folder)]
+
+
+@needs_tmpfs
+def test_pull_refuses_to_start_without_the_disk_space(
+    hub: HubServer, fathom_home: Path, tmp_path: Path
+) -> None:
+    """A real 16 MB filesystem and a 24 MB file: refused before the first byte."""
+    models = fathom_home / "models"
+
+    result = _pull(hub, tmp_path, prefix=_on_tmpfs(models, "16m"))
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "fathom: error: Not enough free disk space in " in result.stderr
+    assert "the download needs 25.2 MB more" in result.stderr
+    assert "hint: Free some space" in result.stderr
+    assert not _resolve_gets(hub, GGUF_FILE)  # nothing was fetched
+    assert hub.requests_for(f"/resolve/main/{GGUF_FILE}", "HEAD")
+
+
+@needs_tmpfs
+def test_pull_reports_a_disk_that_fills_up_during_the_download(
+    hub: HubServer, fathom_home: Path, tmp_path: Path
+) -> None:
+    """The check passes, then something else fills the disk mid-file: ENOSPC is reported
+    as a full disk, with the hint that the download resumes."""
+    models = fathom_home / "models"
+    hub.stall(GGUF_REPO, GGUF_FILE, at=8 << 20)
+    cmd = _on_tmpfs(models, "100m") + _pull_cmd()
+    proc = subprocess.Popen(
+        cmd,
+        env=_pull_env(hub, tmp_path),
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert hub.stalled.wait(timeout=60), "the download never reached the stall"
+        inside = Path(f"/proc/{proc.pid}/root") / models.relative_to("/")
+        assert (inside / (GGUF_FILE + ".part")).exists()
+        with (inside / "filler").open("wb") as filler, pytest.raises(OSError) as full:
+            while True:
+                filler.write(bytes(1 << 20))
+                filler.flush()
+        assert full.value.errno == errno.ENOSPC
+        hub.release()
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 1, out + err
+    assert "fathom: error: The disk is full: writing tiny.gguf.part failed after " in err
+    assert "the download resumes where it stopped" in err
+    assert "Traceback" not in err
+    assert not (models / GGUF_FILE).exists()
+
+
+# --- download() in-process: events, cancel, free space, offline -------------------------
+
+
+@pytest.fixture
+def local_hub(hub: HubServer, hub_client: Callable[[str | None], None]) -> Iterator[HubServer]:
+    hub_client(hub.url)
+    yield hub
+
+
+def test_download_events_cancel_and_resume(
+    local_hub: HubServer, blob: bytes, tmp_path: Path
+) -> None:
+    dest = tmp_path / "models"
+    cancel = CancelToken()
+    seen: list[DownloadProgress] = []
+    with pytest.raises(Cancelled):
+        for event in download(GGUF_REPO, GGUF_FILE, dest, cancel=cancel):
+            assert isinstance(event, DownloadProgress)
+            seen.append(event)
+            if event.done >= 4 << 20:
+                cancel.cancel()
+    part = dest / (GGUF_FILE + ".part")
+    kept = part.stat().st_size
+    assert 4 << 20 <= kept < BLOB_SIZE and not (dest / GGUF_FILE).exists()
+    assert all(e.total == BLOB_SIZE and e.phase == "download" for e in seen)
+    assert [e.done for e in seen] == sorted(e.done for e in seen)
+    local_hub.clear_log()
+
+    events = list(download(GGUF_REPO, GGUF_FILE, dest))
+
+    *progress, done = events
+    assert isinstance(done, DownloadDone)
+    assert done.path == dest / GGUF_FILE and done.path.read_bytes() == blob
+    assert done.resumed_from == kept and done.sha256 == hashlib.sha256(blob).hexdigest()
+    assert all(isinstance(e, DownloadProgress) for e in progress)
+    assert progress[-1].done == BLOB_SIZE  # the last event is the whole file
+    [get] = _resolve_gets(local_hub, GGUF_FILE)
+    assert get.range_start == kept
+    moving = [e for e in progress if isinstance(e, DownloadProgress) and e.speed > 0]
+    assert moving and all(e.eta_s is not None and e.eta_s >= 0 for e in moving)
+
+    # Already in place: nothing is fetched again.
+    local_hub.clear_log()
+    [again] = list(download(GGUF_REPO, GGUF_FILE, dest))
+    assert isinstance(again, DownloadDone) and again.already_present
+    assert not _resolve_gets(local_hub, GGUF_FILE)
+
+
+def test_download_checks_free_space_first(local_hub: HubServer, tmp_path: Path) -> None:
+    """The same check as the tmpfs test, through a reported free space, on any machine."""
+    usage = shutil.disk_usage(tmp_path)._replace(free=BLOB_SIZE)  # no room for the margin
+    with pytest.raises(DownloadError, match="Not enough free disk space"):
+        next(download(GGUF_REPO, GGUF_FILE, tmp_path, disk_usage=lambda _: usage))
+    assert not _resolve_gets(local_hub, GGUF_FILE)
+
+
+def test_download_offline_says_so(hub_client: Callable[[str | None], None], tmp_path: Path) -> None:
+    hub_client(None)
+    with pytest.raises(DownloadError, match=r"Fathom is offline \(HF_HUB_OFFLINE is set\)") as err:
+        next(download(GGUF_REPO, GGUF_FILE, tmp_path))
+    assert "fathom models add PATH" in err.value.hint
 
 
 # --- the embedding model by hub id ------------------------------------------------------

@@ -350,7 +350,7 @@ def _fetch(
                             f"byte {have} with {response.headers.get('Content-Range')!r}.",
                             "Delete the .part file and run the command again.",
                         )
-                for chunk in response.iter_bytes(chunk_size=CHUNK):
+                for chunk in response.iter_bytes():  # as received: a cut loses nothing read
                     if cancel is not None and cancel.cancelled:
                         raise Cancelled()
                     if not chunk:
