@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests import models
+
+if TYPE_CHECKING:
+    from tests.milvus_server import MilvusServer
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -55,3 +59,29 @@ def corpus() -> Path:
 def tiny_gpt_oss() -> Path:
     """A tiny gpt-oss GGUF with random weights: the gpt-oss code paths, gibberish output."""
     return models.tiny_gpt_oss_gguf()
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MilvusServer]:
+    """One real Milvus gRPC server (``milvus-lite server``) on 127.0.0.1 for the session."""
+    from tests.milvus_server import MilvusServer
+
+    server = MilvusServer(tmp_path_factory.mktemp("milvus-server") / "data").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["lite", "server"])
+def store_uri(
+    request: pytest.FixtureRequest, fathom_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """The test's store, once a Lite directory (the default under FATHOM_HOME) and once the
+    session's Milvus server emptied for it; the CLI and Services use it (FATHOM_STORE__URI)."""
+    if request.param == "lite":
+        return str(fathom_home / "store" / "fathom.db")
+    server: MilvusServer = request.getfixturevalue("milvus_server")
+    if not server.running:
+        server.start()
+    server.drop_all()
+    monkeypatch.setenv("FATHOM_STORE__URI", server.uri)
+    return server.uri

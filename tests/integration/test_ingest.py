@@ -1,4 +1,5 @@
-"""Ingestion into a real Milvus Lite store: incremental sync, per-file failures, the guard."""
+"""Ingestion into a real store: incremental sync, per-file failures, the guard. The tests
+taking ``store_uri`` run twice: on a Milvus Lite directory and on a Milvus gRPC server."""
 
 from __future__ import annotations
 
@@ -24,19 +25,19 @@ def folder(tmp_path: Path, corpus: Path) -> Path:
     return docs
 
 
-def _store_files(home: Path) -> dict[str, int]:
-    store = MilvusStore(str(home / "store" / "fathom.db"))
+def _store_files(uri: str) -> dict[str, int]:
+    store = MilvusStore(uri)
     try:
         return {path: rec.chunks for path, rec in store.files().items()}
     finally:
         store.close()
 
 
-def test_incremental_sync(folder: Path, onnx_model_dir: Path, fathom_home: Path) -> None:
+def test_incremental_sync(folder: Path, onnx_model_dir: Path, store_uri: str) -> None:
     emb = ("--embedding", onnx_model_dir)
     first = fathom_json("ingest", folder, *emb)
     assert (first["added"], first["unchanged"], first["failed"]) == (3, 0, [])
-    files = _store_files(fathom_home)
+    files = _store_files(store_uri)
     assert sorted(Path(p).name for p in files) == [
         "operational_faq.md",
         "product_faq.md",
@@ -54,7 +55,7 @@ def test_incremental_sync(folder: Path, onnx_model_dir: Path, fathom_home: Path)
         1,
         1,
     )
-    files_after = _store_files(fathom_home)
+    files_after = _store_files(store_uri)
     assert sorted(Path(p).name for p in files_after) == ["operational_faq.md", "product_faq.md"]
     assert files_after[str(target)] == files[str(target)] + 1  # replaced, not duplicated
     assert second["chunks"] == sum(files_after.values())
@@ -99,7 +100,9 @@ def test_bad_files_fail_alone(folder: Path, onnx_model_dir: Path, tmp_path: Path
     assert "failed: " in text.stderr and "empty file (0 bytes)" in text.stderr
 
 
-def test_another_embedding_model_is_refused(folder: Path, onnx_model_dir: Path) -> None:
+def test_another_embedding_model_is_refused(
+    folder: Path, onnx_model_dir: Path, store_uri: str
+) -> None:
     fathom_json("ingest", folder / "sub", "--embedding", onnx_model_dir)
     other = "pymilvus:sentence-transformers:" + str(onnx_model_dir)
     proc = fathom("ingest", folder, "--embedding", other)
@@ -138,14 +141,14 @@ class CountingEmbedder:
 
 
 def test_renamed_and_moved_files_are_not_embedded_again(
-    folder: Path, onnx_model_dir: Path, tmp_path: Path
+    folder: Path, onnx_model_dir: Path, store_uri: str
 ) -> None:
     from desktop.core.embeddings.onnx import OnnxEmbedder
     from desktop.core.ingest.pipeline import Summary, ingest
     from desktop.core.rag.retrieve import retrieve
 
     embedder = CountingEmbedder(OnnxEmbedder(onnx_model_dir))
-    store = MilvusStore(str(tmp_path / "moves.db"))
+    store = MilvusStore(store_uri)
     try:
         first = list(ingest([folder], store, embedder))[-1]  # type: ignore[arg-type]
         assert isinstance(first, Summary) and first.added == 3
@@ -176,7 +179,7 @@ def test_the_tutorials_default_embedding_offline_is_explained(folder: Path) -> N
 
 
 def test_questions_can_be_limited_to_files_and_folders(
-    folder: Path, onnx_model_dir: Path, corpus: Path
+    folder: Path, onnx_model_dir: Path, corpus: Path, store_uri: str
 ) -> None:
     odd = folder / 'we"ird 100% _dir'
     odd.mkdir()
