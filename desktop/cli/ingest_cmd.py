@@ -33,7 +33,12 @@ def run_ingest(services: Services, args: argparse.Namespace) -> int:
 
 
 def _sync(services: Services, args: argparse.Namespace, store: Any, embedder: Any) -> Summary:
-    events = ingest(args.paths, store, embedder, ingest_options(services))
+    from desktop.core.ingest.reindex import library_options
+
+    options, note = library_options(store, embedder, ingest_options(services))
+    if note:
+        print(f"fathom: note: {note}", file=sys.stderr)
+    events = ingest(args.paths, store, embedder, options)
     summary = _drive_quiet(events) if args.json else _drive_with_bar(events)
     if args.json:
         print(json.dumps(summary.to_json()), flush=True)

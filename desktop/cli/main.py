@@ -88,6 +88,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object at the end")
     _add_store(p)
 
+    p = sub.add_parser(
+        "reindex",
+        help="rebuild the library with another embedding model or chunking",
+        description="Re-embed every file of the library into a new one in the background; "
+        "the current library keeps answering until the new one is complete. The choices are "
+        "saved in the settings. Run it again to resume an interrupted rebuild.",
+    )
+    p.add_argument("--embedding", metavar="MODEL", help="embedding model folder or hub id")
+    p.add_argument("--chunk-tokens", type=int, metavar="N", help="chunk size in tokens")
+    p.add_argument("--chunk-overlap", type=int, metavar="N", help="overlap in tokens")
+    p.add_argument("--json", action="store_true", help="print one JSON summary, no progress bar")
+    _add_store(p)
+
     p = sub.add_parser("doctor", help="versions, GPU support, store and models")
     p.add_argument("--json", action="store_true")
     _add_store(p)
@@ -169,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from desktop.cli.ask_cmd import run_ask
 
             return run_ask(services, args)
+        if args.command == "reindex":
+            from desktop.cli.reindex_cmd import run_reindex
+
+            return run_reindex(services, args)
         if args.command == "doctor":
             from desktop.cli.doctor_cmd import run_doctor
 

@@ -9,6 +9,7 @@ ingestion killed at any point is finished cleanly by running it again.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Callable, Sequence
@@ -31,6 +32,33 @@ _STORED_FIELDS = ("text", "path", "heading", "page", "ordinal", "start", "end")
 _RECORD_FIELDS = ("path", "hash", "size", "chunks", "mtime_ns")
 SCHEMA_PROPERTY = "fathom.schema"
 SCHEMA = "1"
+CHUNKING_PROPERTY = "fathom.chunking"  # {"chunk_tokens", "chunk_overlap"} of a generation
+STATE_PROPERTY = "fathom.state"  # "building" until a rebuilt generation is complete
+
+
+def generation_names(library: str, generation: int) -> tuple[str, str]:
+    """The chunks and manifest collections of one generation of a library. Generation 0
+    has the names every library had before rebuilds existed."""
+    if generation == 0:
+        return f"fathom_{library}_chunks", f"fathom_{library}_files"
+    return f"fathom_{library}_chunks_g{generation}", f"fathom_{library}_files_g{generation}"
+
+
+def generation_of(library: str, chunks_collection: str) -> int | None:
+    """Which generation of ``library`` a chunks collection holds (None: not one of its)."""
+    base = f"fathom_{library}_chunks"
+    if chunks_collection == base:
+        return 0
+    tail = chunks_collection.removeprefix(base + "_g")
+    if tail != chunks_collection and tail.isdigit() and not tail.startswith("0"):
+        return int(tail)
+    return None
+
+
+def active_alias(library: str) -> str:
+    """The alias naming a library's active chunks collection, once it was ever rebuilt;
+    moving it is the atomic switch from one generation to the next."""
+    return f"fathom_{library}_active"
 
 
 def _record(r: dict[str, Any]) -> FileRecord:
@@ -224,9 +252,12 @@ def check_store(uri: str, token: str = "", library: str = "default") -> str:
 class MilvusStore:
     """One library's chunks and manifest in one Milvus (Lite directory or server)."""
 
-    def __init__(self, uri: str, *, token: str = "", library: str = "default") -> None:
+    def __init__(
+        self, uri: str, *, token: str = "", library: str = "default", generation: int | None = None
+    ) -> None:
         self.uri = uri
         self._token = token  # only for redacting it from messages; never shown
+        self.library = library
         self.chunks_name = f"fathom_{library}_chunks"
         self.files_name = f"fathom_{library}_files"
         if _is_local(uri):
@@ -249,6 +280,12 @@ class MilvusStore:
             raise self._open_error(exc) from exc
         if _is_local(uri):
             _OPEN_HERE[uri] = _OPEN_HERE.get(uri, 0) + 1
+        self.generation = 0
+        try:
+            self.bind(generation)
+        except Exception as exc:
+            self.close()
+            raise self._open_error(exc) from exc
 
     def _locked(self) -> StoreLockedError:
         return StoreLockedError(
@@ -302,17 +339,28 @@ class MilvusStore:
         raw = props.get(EMBEDDING_PROPERTY)
         return json.loads(raw) if raw else None
 
-    def prepare(self, model: str, dim: int, source: str = "") -> None:
-        """Create the collections on first use; refuse an embedding model other than the one
-        the library was built with, rather than mixing incomparable vectors."""
+    def prepare(
+        self,
+        model: str,
+        dim: int,
+        source: str = "",
+        *,
+        chunking: dict[str, int] | None = None,
+        building: bool = False,
+    ) -> None:
+        """Create the collections on first use (recording the model, and the chunking when
+        given; ``building`` marks a generation being rebuilt); refuse an embedding model
+        other than the one the library was built with, rather than mixing vectors."""
         info = self.embedding_info()
         if info is None:
-            self._create(model, dim, source)
+            self._create(model, dim, source, chunking, building)
         elif info.get("model") != model or int(info.get("dim", 0)) != dim:
             raise EmbeddingMismatchError(
                 f"This library was built with the embedding model {info.get('model')} "
                 f"(dimension {info.get('dim')}), not {model} (dimension {dim}).",
-                "Use the same embedding model (--embedding), or ingest into a new store.",
+                f"To rebuild it with {model}, run: fathom reindex --embedding {source or model} "
+                "(the current library keeps answering until the new one is complete). "
+                "Or use the library's model (--embedding).",
             )
         if not self._client.has_collection(self.files_name):
             self._create_files()
@@ -330,7 +378,14 @@ class MilvusStore:
         self.prepare(str(info["model"]), int(info["dim"]), str(info.get("source", "")))
         return info
 
-    def _create(self, model: str, dim: int, source: str) -> None:
+    def _create(
+        self,
+        model: str,
+        dim: int,
+        source: str,
+        chunking: dict[str, int] | None = None,
+        building: bool = False,
+    ) -> None:
         from pymilvus import DataType, Function, FunctionType, MilvusClient
 
         s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -363,6 +418,8 @@ class MilvusStore:
             properties={
                 EMBEDDING_PROPERTY: json.dumps({"model": model, "dim": dim, "source": source}),
                 SCHEMA_PROPERTY: SCHEMA,
+                **({CHUNKING_PROPERTY: json.dumps(chunking)} if chunking else {}),
+                **({STATE_PROPERTY: "building"} if building else {}),
             },
         )
 
@@ -380,6 +437,106 @@ class MilvusStore:
         index = self._client.prepare_index_params()
         index.add_index("_v", index_type="FLAT", metric_type="L2")
         self._client.create_collection(self.files_name, schema=s, index_params=index)
+
+    # --- generations: a rebuild goes into new collections beside the active ones ---------
+
+    def bind(self, generation: int | None = None) -> None:
+        """Point this store at one generation's collections (default: the active one). Once
+        a library was rebuilt, its active chunks are reached through the alias, so searches
+        follow a switch made by another store object."""
+        target = self._alias_target()
+        active = 0 if target is None else generation_of(self.library, target)
+        if active is None:
+            raise StoreError(
+                f"The alias {active_alias(self.library)} in {self.uri} names {target}, "
+                "which is not one of this library's collections.",
+                "Drop that alias, or use another library name (store.library).",
+            )
+        self.generation = active if generation is None else generation
+        self.chunks_name, self.files_name = generation_names(self.library, self.generation)
+        if target is not None and self.generation == active:
+            self.chunks_name = active_alias(self.library)
+
+    def _alias_target(self) -> str | None:
+        alias = active_alias(self.library)
+        if alias not in (self._client.list_aliases().get("aliases") or []):
+            return None
+        return str(self._client.describe_alias(alias)["collection_name"])
+
+    def active_generation(self) -> int:
+        target = self._alias_target()
+        found = 0 if target is None else generation_of(self.library, target)
+        return found or 0
+
+    def generations(self) -> list[int]:
+        """This library's generations present in the store (chunks collections), in order."""
+        found = (generation_of(self.library, n) for n in self._client.list_collections())
+        return sorted(g for g in found if g is not None)
+
+    def at_generation(self, generation: int) -> MilvusStore:
+        """This store's connection bound to another generation, to build it beside the
+        active one. Close the original store, not this view."""
+        view = copy.copy(self)
+        view.bind(generation)
+        return view
+
+    def _properties(self) -> dict[str, Any]:
+        if not self._client.has_collection(self.chunks_name):
+            return {}
+        return dict(self._client.describe_collection(self.chunks_name).get("properties") or {})
+
+    def chunking_info(self) -> dict[str, int] | None:
+        """The chunk size and overlap this generation was built with (None: not recorded,
+        as in libraries built before generations existed)."""
+        raw = self._properties().get(CHUNKING_PROPERTY)
+        return {k: int(v) for k, v in json.loads(raw).items()} if raw else None
+
+    def is_complete(self) -> bool:
+        """False while a rebuilt generation is still being built (or was interrupted)."""
+        props = self._properties()
+        return bool(props) and props.get(STATE_PROPERTY, "complete") == "complete"
+
+    def has_manifest(self) -> bool:
+        return bool(self._client.has_collection(self.files_name))
+
+    def mark_complete(self) -> None:
+        self._client.alter_collection_properties(
+            self.chunks_name, properties={STATE_PROPERTY: "complete"}
+        )
+
+    def activate(self) -> None:
+        """Make this store's generation the active one in one step: the alias is created
+        (a library never rebuilt before) or moved. Searches go to it from then on."""
+        chunks, _ = generation_names(self.library, self.generation)
+        alias = active_alias(self.library)
+        if self._alias_target() is None:
+            self._client.create_alias(chunks, alias)
+        else:
+            self._client.alter_alias(chunks, alias)
+        self.bind(self.generation)
+
+    def drop_generation(self, generation: int) -> None:
+        """Drop a generation that is not the active one: its manifest first, so a crash
+        halfway leaves chunks without a manifest, which are never resumed from."""
+        if generation == self.active_generation():
+            raise StoreError(f"Generation {generation} of the library is the active one.")
+        chunks, files = generation_names(self.library, generation)
+        for name in (files, chunks):
+            if self._client.has_collection(name):
+                self._client.drop_collection(name)
+
+    def retain_files(self, paths: Sequence[str]) -> int:
+        """Forget every file but these (manifest rows first, then chunks, as remove_file
+        does), including chunks whose manifest row was never written. Returns how many
+        manifest rows went."""
+        keys = {file_key(p) for p in paths}
+        listed = "[" + ", ".join(f'"{k}"' for k in sorted(keys)) + "]"
+        expr = f"not (file_key in {listed})" if keys else ""
+        gone = sum(1 for r in self.files().values() if file_key(r.path) not in keys)
+        if gone:
+            self._client.delete(self.files_name, filter=expr or 'file_key != ""')
+        self._client.delete(self.chunks_name, filter=expr or 'file_key != ""')
+        return gone
 
     # --- manifest and writes -------------------------------------------------------------
 

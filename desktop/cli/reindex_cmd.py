@@ -1,0 +1,114 @@
+"""``fathom reindex``: rebuild the library with another embedding model or chunking.
+
+The new model and chunk sizes are saved in the settings first, so a later ``fathom ingest``
+uses them and a rebuild that was interrupted goes on with a plain ``fathom reindex``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from desktop.cli.ingest_cmd import ingest_options
+from desktop.core.errors import ConfigError
+from desktop.core.ingest.pipeline import FileDone, Started
+from desktop.core.ingest.reindex import Planned, ReindexEvent, ReindexSummary, reindex
+from desktop.core.services import Services
+from desktop.core.settings import Settings, load_settings, save_settings
+
+EXIT_OK, EXIT_PARTIAL = 0, 3
+
+
+def _remember(services: Services, args: argparse.Namespace) -> None:
+    """Save what was asked for in the settings file (without the environment's overrides)
+    and in this run's settings."""
+    changes: dict[str, dict[str, object]] = {}
+    if args.embedding:
+        model = args.embedding
+        if Path(model).expanduser().exists():
+            model = str(Path(model).expanduser().resolve())
+        changes["embedding"] = {"model": model}
+    sizes = {"chunk_tokens": args.chunk_tokens, "chunk_overlap": args.chunk_overlap}
+    ingest_changes = {key: value for key, value in sizes.items() if value is not None}
+    if ingest_changes:
+        changes["ingest"] = ingest_changes
+    if not changes:
+        return
+    path = services.paths.settings_file
+    saved = _updated(load_settings(path, environ={}), changes)
+    services.settings = _updated(services.settings, changes)
+    save_settings(saved, path)
+
+
+def _updated(settings: Settings, changes: dict[str, dict[str, object]]) -> Settings:
+    raw = settings.model_dump()
+    for section, values in changes.items():
+        raw[section].update(values)
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"Invalid value: {exc.errors()[0]['msg']}") from exc
+
+
+def run_reindex(services: Services, args: argparse.Namespace) -> int:
+    _remember(services, args)
+    embedder = services.embedder()
+    store = services.store(args.store)
+    try:
+        store.open_existing()
+        events = reindex(store, embedder, ingest_options(services))
+        summary = _drive(events, quiet=args.json)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps(summary.to_json()), flush=True)
+    else:
+        _print_summary(summary)
+    return EXIT_PARTIAL if summary.failed or summary.missing else EXIT_OK
+
+
+def _drive(events: object, *, quiet: bool) -> ReindexSummary:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    progress = Progress(
+        TextColumn("[bold]Rebuilding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[current]}", style="dim"),
+        transient=True,
+        disable=quiet or not sys.stderr.isatty(),
+    )
+    with progress:
+        task = progress.add_task("reindex", total=None, current="")
+        event: ReindexEvent
+        for event in events:  # type: ignore[attr-defined]
+            if isinstance(event, Planned) and not quiet:
+                how = "Resuming the rebuild" if event.resumed else "Rebuilding the library"
+                print(f"{how} ({'; '.join(event.reasons)}): {event.files} files.", flush=True)
+                print("The current library keeps answering until the new one is complete.")
+            elif isinstance(event, Started):
+                progress.update(task, total=event.total_files)
+            elif isinstance(event, FileDone):
+                name = event.path.rsplit("/", 1)[-1]
+                progress.update(task, completed=event.done, current=name[-40:])
+            elif isinstance(event, ReindexSummary):
+                return event
+    raise RuntimeError("the rebuild ended without a summary")
+
+
+def _print_summary(s: ReindexSummary) -> None:
+    if not s.rebuilt:
+        print("The library already uses this embedding model and chunking; nothing to rebuild.")
+        return
+    print(
+        f"Rebuilt: {s.files} files, {s.chunks} chunks ({s.seconds:.1f} s); "
+        f"searches now use the new library."
+    )
+    for path in s.missing:
+        print(f"  left out (no longer on disk): {path}", file=sys.stderr)
+    for path, error in s.failed:
+        print(f"  failed: {path}: {error}", file=sys.stderr)
