@@ -1,0 +1,454 @@
+"""The models page: installed chat and embedding models, add, remove, use, download.
+
+It is a thin front over ``desktop.core.modelhub.manager`` (list/add/remove/use) and
+``desktop.core.modelhub.download.download`` (a generator of progress events that honours a
+CancelToken), which runs on a worker thread. Choosing another chat model emits
+``chat_model_changed`` with its path; the main window hands that to its model owner, which
+loads it in the background.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.errors import FathomError
+from desktop.core.modelhub.catalog import DEFAULT_CHAT, HubFile
+from desktop.core.modelhub.manager import (
+    InstalledModel,
+    add_model,
+    list_models,
+    partial_downloads,
+    remove_model,
+    use_model,
+)
+from desktop.core.progress import CancelToken
+from desktop.core.services import Services
+from desktop.gui.workers import ErrorInfo, Job, run_job
+
+ERROR_STYLE = "color: #d1242f;"
+COLUMNS = ["Name", "Kind", "Size", "Active", "Path"]
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1000 or unit == "TB":
+            return f"{int(n)} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1000
+    return f"{n:.1f} TB"
+
+
+def human_duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def error_text(exc: BaseException) -> str:
+    if isinstance(exc, FathomError):
+        return exc.message + (f"\n{exc.hint}" if exc.hint else "")
+    return f"{type(exc).__name__}: {exc}"
+
+
+class DownloadPanel(QWidget):
+    """Download one hub file into Fathom's model folder: progress (bytes, speed, time
+    left), Cancel, and resume (a second start continues the part file)."""
+
+    progressed = Signal(object)  # each DownloadProgress / DownloadDone, on the GUI thread
+    download_finished = Signal(object)  # the Path of the file in place
+    download_failed = Signal(str)  # the message (also shown in the panel)
+
+    def __init__(
+        self,
+        services: Services,
+        item: HubFile,
+        parent: QWidget | None = None,
+        *,
+        show_title: bool = True,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.item = item
+        self._job: Job | None = None
+        self._done_path: Path | None = None
+        self.setAccessibleName("Model download")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
+        self.title = QLabel(self)
+        self.title.setWordWrap(True)
+        self.start_button = QPushButton("Download", self)
+        self.start_button.setAccessibleName(f"Download {item.filename}")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setAccessibleName("Cancel the download")
+        self.cancel_button.setEnabled(False)
+        self.title.setVisible(show_title)
+        row.addWidget(self.title, 1)
+        if not show_title:
+            row.addStretch(1)
+        row.addWidget(self.start_button)
+        row.addWidget(self.cancel_button)
+        self.bar = QProgressBar(self)
+        self.bar.setAccessibleName("Download progress")
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.bar.setTextVisible(True)
+        self.bar.setFormat("")
+        self.bar.setVisible(False)  # until a download starts
+        self.status = QLabel(self)
+        self.status.setAccessibleName("Download status")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addLayout(row)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.status)
+        self.start_button.clicked.connect(self.on_start_button_clicked)
+        self.cancel_button.clicked.connect(self.on_cancel_button_clicked)
+        self.refresh()
+
+    @property
+    def target(self) -> Path:
+        return self.services.paths.models_dir / self.item.filename
+
+    @property
+    def running(self) -> bool:
+        return self._job is not None
+
+    def refresh(self) -> None:
+        size = f" ({self.item.size_gb:.1f} GB)" if self.item.size_gb else ""
+        self.title.setText(f"<b>{self.item.filename}</b>{size} from {self.item.repo_id}")
+        if self.running:
+            return
+        if self.target.is_file():
+            self.start_button.setText("Installed")
+            self.start_button.setEnabled(False)
+            self.bar.setVisible(False)
+            return
+        self.start_button.setEnabled(True)
+        part = [
+            p
+            for p in partial_downloads(self.services)
+            if p.path.name.startswith(self.item.filename)
+        ]
+        if part:
+            self.start_button.setText("Resume")
+            self.start_button.setAccessibleName(f"Resume downloading {self.item.filename}")
+            if not self.status.text():
+                self.status.setText(
+                    f"A download stopped after {human_bytes(part[0].size_bytes)}; "
+                    "Resume continues from there."
+                )
+        else:
+            self.start_button.setText("Download")
+            if not self.status.text():
+                self.status.setText(
+                    "Not downloaded yet. A download can be cancelled and resumed later; "
+                    "the file is checked against the hub's SHA-256 before use."
+                )
+
+    def on_start_button_clicked(self) -> None:
+        from desktop.core.modelhub.download import download
+
+        item, folder = self.item, self.services.paths.models_dir
+        self.start_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.bar.setVisible(True)
+        self.status.setStyleSheet("")
+        self.status.setText("Connecting…")
+        self._done_path = None
+
+        def work(cancel: CancelToken) -> Any:
+            return download(
+                item.repo_id, item.filename, folder, revision=item.revision, cancel=cancel
+            )
+
+        self._job = run_job(
+            work,
+            on_event=self.on_download_progressed,
+            on_done=self.on_download_ended,
+            on_failed=self.on_download_failed,
+            on_cancelled=self.on_download_cancelled,
+            name="fathom-download",
+        )
+
+    def on_cancel_button_clicked(self) -> None:
+        if self._job is not None:
+            self._job.cancel()
+            self.cancel_button.setEnabled(False)
+            self.status.setText("Cancelling…")
+
+    def on_download_progressed(self, event: object) -> None:
+        from desktop.core.modelhub.download import DownloadDone, DownloadProgress
+
+        self.progressed.emit(event)
+        if isinstance(event, DownloadProgress):
+            self.bar.setValue(int(event.fraction * 1000))
+            self.bar.setFormat(f"{event.fraction:.0%}")
+            if event.phase == "rehash":
+                self.status.setText(
+                    f"Checking the {human_bytes(event.total)} already downloaded… "
+                    f"{human_bytes(event.done)}"
+                )
+                return
+            parts = [f"{human_bytes(event.done)} of {human_bytes(event.total)}"]
+            if event.speed > 0:
+                parts.append(f"{human_bytes(event.speed)}/s")
+            if event.eta_s is not None:
+                parts.append(f"about {human_duration(event.eta_s)} left")
+            self.status.setText(" · ".join(parts))
+        elif isinstance(event, DownloadDone):
+            self.bar.setValue(1000)
+            self.bar.setFormat("100%")
+            checked = " and verified (SHA-256)" if event.sha256 else ""
+            resumed = (
+                f", resumed after {human_bytes(event.resumed_from)}" if event.resumed_from else ""
+            )
+            self.status.setText(f"Downloaded{checked}{resumed}: {event.path}")
+            self._done_path = event.path
+
+    def _ended(self) -> None:
+        self._job = None
+        self.cancel_button.setEnabled(False)
+        self.refresh()
+
+    def on_download_ended(self, _last: object) -> None:
+        self._ended()
+        if self._done_path is not None:
+            self.download_finished.emit(self._done_path)
+
+    def on_download_cancelled(self) -> None:
+        self.status.setStyleSheet("")
+        self.status.setText("Cancelled. The bytes so far are kept: Resume continues.")
+        self._ended()
+        self.download_failed.emit("Cancelled")
+
+    def on_download_failed(self, info: ErrorInfo) -> None:
+        text = info.message + (f"\n{info.hint}" if info.hint else "")
+        self.status.setStyleSheet(ERROR_STYLE)
+        self.status.setText(text)
+        self._ended()
+        self.download_failed.emit(text)
+
+
+class ModelsDialog(QDialog):
+    """Installed models, and the recommended model's download."""
+
+    chat_model_changed = Signal(str)  # the path of the chat model to load now
+    models_changed = Signal()
+
+    def __init__(
+        self,
+        services: Services,
+        parent: QWidget | None = None,
+        recommended: HubFile = DEFAULT_CHAT,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.models: list[InstalledModel] = []
+        self.setWindowTitle("Models")
+        self.setAccessibleName("Fathom models")
+        self.resize(820, 480)
+        layout = QVBoxLayout(self)
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setAccessibleName("Installed models")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.table.horizontalHeader()
+        for i in range(len(COLUMNS) - 1):
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self.on_table_selection_changed)
+        self.table.doubleClicked.connect(self.on_use_button_clicked)
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton("Add GGUF…", self)
+        self.add_button.setAccessibleName("Add a GGUF chat model file")
+        self.add_folder_button = QPushButton("Add embedding folder…", self)
+        self.add_folder_button.setAccessibleName("Add an ONNX embedding model folder")
+        self.use_button = QPushButton("Use", self)
+        self.use_button.setAccessibleName("Use the selected model")
+        self.remove_button = QPushButton("Remove", self)
+        self.remove_button.setAccessibleName("Remove the selected model")
+        for b in (self.add_button, self.add_folder_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        buttons.addWidget(self.use_button)
+        buttons.addWidget(self.remove_button)
+        self.message = QLabel(self)
+        self.message.setAccessibleName("Models message")
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message.setVisible(False)
+        heading = QLabel("<b>Recommended model</b>", self)
+        self.download = DownloadPanel(services, recommended, self)
+        self.download.download_finished.connect(self.on_download_finished)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.button(QDialogButtonBox.StandardButton.Close).setAccessibleName("Close models")
+        close.rejected.connect(self.reject)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.message)
+        layout.addSpacing(8)
+        layout.addWidget(heading)
+        layout.addWidget(self.download)
+        layout.addWidget(close)
+        self.add_button.clicked.connect(self.on_add_button_clicked)
+        self.add_folder_button.clicked.connect(self.on_add_folder_button_clicked)
+        self.use_button.clicked.connect(self.on_use_button_clicked)
+        self.remove_button.clicked.connect(self.on_remove_button_clicked)
+        self.refresh()
+
+    # --- the table --------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        try:
+            self.models = list_models(self.services)
+        except FathomError as exc:
+            self.models = []
+            self.show_message(error_text(exc), error=True)
+        self.table.setRowCount(len(self.models))
+        for r, m in enumerate(self.models):
+            kind = "Chat" + (f" ({m.architecture})" if m.architecture else "")
+            cells = [m.name, kind if m.kind == "chat" else "Embedding", human_bytes(m.size_bytes)]
+            cells += ["✓ active" if m.active else "", str(m.path)]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                item.setToolTip(str(m.path))
+                if c == 2:
+                    item.setTextAlignment(
+                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    )
+                self.table.setItem(r, c, item)
+        self.download.refresh()
+        self.on_table_selection_changed()
+
+    def selected(self) -> InstalledModel | None:
+        rows = {i.row() for i in self.table.selectedIndexes()}
+        return self.models[rows.pop()] if len(rows) == 1 else None
+
+    def select(self, path: Path) -> None:
+        for r, m in enumerate(self.models):
+            if m.path == path:
+                self.table.selectRow(r)
+
+    def on_table_selection_changed(self) -> None:
+        chosen = self.selected()
+        self.use_button.setEnabled(chosen is not None and not chosen.active)
+        self.remove_button.setEnabled(chosen is not None)
+
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.message.setStyleSheet(ERROR_STYLE if error else "")
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    # --- actions ----------------------------------------------------------------------
+
+    def on_add_button_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Add a GGUF chat model", str(Path.home()), "GGUF models (*.gguf);;All files (*)"
+        )
+        if path:
+            self.add_path(Path(path))
+
+    def on_add_folder_button_clicked(self) -> None:
+        path = QFileDialog.getExistingDirectory(
+            self, "Add an ONNX embedding model folder", str(Path.home())
+        )
+        if path:
+            self.add_path(Path(path))
+
+    def add_path(self, path: Path) -> InstalledModel | None:
+        """Validate and add a model file or folder; a bad one is explained, not added."""
+        try:
+            model = add_model(self.services, path)
+        except FathomError as exc:
+            self.show_message(error_text(exc), error=True)
+            return None
+        self.refresh()
+        self.select(model.path)
+        self.show_message(
+            f"Added {model.name} ({human_bytes(model.size_bytes)}). Use makes it active."
+        )
+        self.models_changed.emit()
+        return model
+
+    def on_use_button_clicked(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        name = chosen.name if chosen.source == "hub" else str(chosen.path)
+        try:
+            model = use_model(self.services, name)
+        except FathomError as exc:
+            self.show_message(error_text(exc), error=True)
+            return
+        self.refresh()
+        self.select(model.path)
+        if model.kind == "chat":
+            self.show_message(f"{model.name} is the chat model now; it loads in the background.")
+            self.chat_model_changed.emit(str(model.path))
+        else:
+            self.show_message(
+                f"{model.name} embeds from now on. Documents embedded with another model "
+                "must be ingested again into a new library."
+            )
+        self.models_changed.emit()
+
+    def on_remove_button_clicked(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        deletes = chosen.source != "added"
+        what = "deletes the file from disk" if deletes else "forgets it (your file stays)"
+        answer = QMessageBox.question(
+            self,
+            "Remove model",
+            f"Remove {chosen.name}? This {what}.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            remove_model(self.services, chosen.name if chosen.source == "hub" else str(chosen.path))
+        except FathomError as exc:
+            self.show_message(error_text(exc), error=True)
+            return
+        self.refresh()
+        self.show_message(f"Removed {chosen.name}.")
+        self.models_changed.emit()
+
+    def on_download_finished(self, path: object) -> None:
+        self.refresh()
+        if isinstance(path, Path):
+            self.select(path)
+
+    def reject(self) -> None:
+        if self.download.running:
+            self.download.on_cancel_button_clicked()
+        super().reject()

@@ -1,0 +1,619 @@
+"""The settings dialog: a form over the typed settings, grouped by section.
+
+Every editor is built from the setting's pydantic field (``desktop.core.settings``): spin
+boxes with the field's bounds, combo boxes for its choices, line edits with a file picker
+for paths, tooltips from its description. Values are checked with ``set_key`` as they are
+typed (the message shows under the field); OK writes the settings file atomically with
+``save_settings``. Secrets (the store token, the LLM API key) go to the keyring through
+``set_secret``, never to the settings file. "Test connection" runs on a worker thread.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.errors import ConfigError, FathomError
+from desktop.core.secrets import ENV as SECRET_ENV
+from desktop.core.secrets import SecretName, get_secret, set_secret
+from desktop.core.services import Services
+from desktop.core.settings import (
+    ENV_PREFIX,
+    KeyInfo,
+    Settings,
+    list_keys,
+    load_settings,
+    save_settings,
+    set_key,
+)
+from desktop.gui.workers import ErrorInfo, Job, run_job
+
+ERROR_STYLE = "color: #d1242f;"  # a red that reads on light and dark backgrounds
+INT_MAX = 1_000_000
+
+# Section tabs and the keys they show, in order; keys not named here go to "Advanced".
+SECTIONS: list[tuple[str, list[str]]] = [
+    (
+        "Model",
+        [
+            "llm.backend",
+            "llm.model",
+            "llm.base_url",
+            "llm.temperature",
+            "llm.max_tokens",
+            "llm.reasoning_effort",
+        ],
+    ),
+    ("Retrieval", ["rag.top_k"]),
+    ("Indexing", ["ingest.chunk_tokens", "ingest.chunk_overlap", "ingest.max_file_mb"]),
+    ("Embeddings", ["embedding.model", "embedding.batch_size", "embedding.base_url"]),
+    ("Store", ["store.uri", "store.library"]),
+    (
+        "Advanced",
+        [
+            "llm.n_ctx",
+            "llm.n_gpu_layers",
+            "llm.cpu_moe_layers",
+            "llm.n_threads",
+            "llm.flash_attn",
+            "llm.kv_cache_type",
+        ],
+    ),
+]
+
+LABELS = {
+    "llm.backend": "Backend",
+    "llm.model": "Chat model",
+    "llm.base_url": "Server URL",
+    "llm.temperature": "Temperature",
+    "llm.max_tokens": "Longest answer (tokens)",
+    "llm.reasoning_effort": "Reasoning effort",
+    "llm.n_ctx": "Context length",
+    "llm.n_gpu_layers": "GPU layers",
+    "llm.cpu_moe_layers": "Expert layers in RAM",
+    "llm.n_threads": "CPU threads",
+    "llm.flash_attn": "Flash attention",
+    "llm.kv_cache_type": "Key/value cache",
+    "rag.top_k": "Sources per answer",
+    "ingest.chunk_tokens": "Chunk size (tokens)",
+    "ingest.chunk_overlap": "Chunk overlap (tokens)",
+    "ingest.max_file_mb": "Largest file (MB)",
+    "embedding.model": "Embedding model",
+    "embedding.batch_size": "Batch size",
+    "embedding.base_url": "Embedding server URL",
+    "store.uri": "Store location",
+    "store.library": "Library",
+}
+
+# What a bad value of these keys means, in words (others show the core's message).
+FRIENDLY = {
+    "store.library": "A library name starts with a letter, then up to 40 letters, digits or "
+    "underscores (no spaces).",
+}
+
+# What the lowest value of a spin box means, where it is "decide for me".
+SPECIAL = {
+    "llm.n_ctx": "Auto (largest that fits)",
+    "llm.n_gpu_layers": "Auto (as many as fit)",
+    "llm.cpu_moe_layers": "Auto (from GPU memory)",
+    "llm.n_threads": "Auto (one per core)",
+}
+
+# Keys whose line edit gets a "Browse…" button: (file or folder, file filter).
+PICKERS = {
+    "llm.model": ("file", "GGUF models (*.gguf);;All files (*)"),
+    "embedding.model": ("folder", ""),
+    "store.uri": ("folder", ""),
+}
+
+
+def _bounds(key: str) -> tuple[float | None, float | None, bool]:
+    """(lowest, highest, lowest is exclusive) of a numeric setting, from its field."""
+    section, _, name = key.partition(".")
+    section_model = Settings.model_fields[section].annotation
+    field = section_model.model_fields[name]  # type: ignore[union-attr]
+    low: float | None = None
+    high: float | None = None
+    exclusive = False
+    for meta in field.metadata:
+        if getattr(meta, "ge", None) is not None:
+            low = meta.ge
+        if getattr(meta, "gt", None) is not None:
+            low, exclusive = meta.gt, True
+        if getattr(meta, "le", None) is not None:
+            high = meta.le
+        if getattr(meta, "lt", None) is not None:
+            high = meta.lt
+    return low, high, exclusive
+
+
+def env_name(key: str) -> str:
+    section, _, name = key.partition(".")
+    return f"{ENV_PREFIX}{section.upper()}__{name.upper()}"
+
+
+def problem_text(key: str, exc: ConfigError) -> str:
+    """What is wrong with a value, for the line under its field."""
+    if key in FRIENDLY:
+        return f"{FRIENDLY[key]} ({key})"
+    return f"{exc.message} {exc.hint}".strip()
+
+
+def _label(key: str) -> str:
+    return LABELS.get(key) or key.partition(".")[2].replace("_", " ").capitalize()
+
+
+class SettingRow:
+    """One setting's editor, its inline message, and how to read and write its value."""
+
+    def __init__(self, info: KeyInfo, parent: QWidget) -> None:
+        self.info = info
+        self.key = info.key
+        # The editor (and a Browse button where it has one), with its message under it.
+        self.field = QWidget(parent)
+        column = QVBoxLayout(self.field)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        row = QHBoxLayout()
+        column.addLayout(row)
+        self.editor = self._make_editor(info, self.field)
+        self.editor.setObjectName(self.key)
+        self.editor.setAccessibleName(_label(self.key))
+        self.editor.setAccessibleDescription(info.description)
+        tip = info.description
+        if info.allowed:
+            tip = f"{tip}\n({info.allowed})" if tip else info.allowed
+        self.editor.setToolTip(f"{tip}\nSetting: {self.key}" if tip else f"Setting: {self.key}")
+        row.addWidget(self.editor, 1)
+        self.browse: QPushButton | None = None
+        if self.key in PICKERS:
+            self.browse = QPushButton("Browse…", self.field)
+            self.browse.setAccessibleName(f"Browse for {_label(self.key).lower()}")
+            self.browse.clicked.connect(self.on_browse_clicked)
+            row.addWidget(self.browse)
+        self.message = QLabel(self.field)
+        column.addWidget(self.message)
+        self.message.setObjectName(f"{self.key}.message")
+        self.message.setAccessibleName(f"{_label(self.key)} problem")
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        self.message.setVisible(False)
+        self.set_value(info.value)
+        self.initial = self.value()
+        if os.environ.get(env_name(self.key)) is not None:
+            self.field.setEnabled(False)
+            self.editor.setToolTip(
+                f"{self.editor.toolTip()}\nSet by the environment variable {env_name(self.key)}."
+            )
+
+    def _make_editor(self, info: KeyInfo, parent: QWidget) -> QWidget:
+        if info.kind == "choice":
+            combo = QComboBox(parent)
+            combo.addItems(list(info.choices))
+            return combo
+        if info.kind == "bool":
+            return QCheckBox(parent)
+        if info.kind == "int":
+            spin = QSpinBox(parent)
+            low, high, _ = _bounds(info.key)
+            spin.setRange(int(low if low is not None else -INT_MAX), int(high or INT_MAX))
+            if info.key in SPECIAL:
+                spin.setSpecialValueText(SPECIAL[info.key])
+            return spin
+        if info.kind == "float":
+            dspin = QDoubleSpinBox(parent)
+            low, high, exclusive = _bounds(info.key)
+            dspin.setDecimals(2)
+            floor = float(low) if low is not None else -float(INT_MAX)
+            dspin.setRange(floor + (0.01 if exclusive else 0.0), float(high or INT_MAX))
+            dspin.setSingleStep(0.1 if (high or INT_MAX) <= 10 else 1.0)
+            return dspin
+        edit = QLineEdit(parent)
+        edit.setClearButtonEnabled(True)
+        if info.key == "store.uri":
+            edit.setPlaceholderText("The Lite store in Fathom's folder")
+        elif info.key == "llm.model":
+            edit.setPlaceholderText("The default model")
+        elif info.key == "llm.base_url":
+            edit.setPlaceholderText("http://localhost:8080/v1")
+        return edit
+
+    def value(self) -> Any:
+        e = self.editor
+        if isinstance(e, QComboBox):
+            return e.currentText()
+        if isinstance(e, QCheckBox):
+            return e.isChecked()
+        if isinstance(e, QSpinBox):
+            return e.value()
+        if isinstance(e, QDoubleSpinBox):
+            return round(e.value(), 2)
+        assert isinstance(e, QLineEdit)
+        return e.text().strip()
+
+    def set_value(self, value: Any) -> None:
+        e = self.editor
+        if isinstance(e, QComboBox):
+            e.setCurrentText(str(value))
+        elif isinstance(e, QCheckBox):
+            e.setChecked(bool(value))
+        elif isinstance(e, QSpinBox):
+            e.setValue(int(value))
+        elif isinstance(e, QDoubleSpinBox):
+            e.setValue(float(value))
+        elif isinstance(e, QLineEdit):
+            e.setText(str(value))
+
+    def connect_changed(self, slot: Callable[[], None]) -> None:
+        e = self.editor
+        if isinstance(e, QComboBox):
+            e.currentTextChanged.connect(slot)
+        elif isinstance(e, QCheckBox):
+            e.toggled.connect(slot)
+        elif isinstance(e, (QSpinBox, QDoubleSpinBox)):
+            e.valueChanged.connect(slot)
+        elif isinstance(e, QLineEdit):
+            e.textChanged.connect(slot)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.value() != self.initial)
+
+    def show_error(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def on_browse_clicked(self) -> None:
+        kind, pattern = PICKERS[self.key]
+        start = str(self.value()) or str(Path.home())
+        if kind == "file":
+            chosen, _ = QFileDialog.getOpenFileName(
+                self.field, f"Choose the {_label(self.key).lower()}", start, pattern
+            )
+        else:
+            chosen = QFileDialog.getExistingDirectory(
+                self.field, f"Choose the {_label(self.key).lower()}", start
+            )
+        if chosen:
+            self.set_value(chosen)
+
+
+class SecretRow:
+    """A password field whose value goes to the keyring, never to the settings file."""
+
+    def __init__(self, name: SecretName, label: str, parent: QWidget) -> None:
+        self.name = name
+        self.label = label
+        self.field = QWidget(parent)
+        column = QVBoxLayout(self.field)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        self.editor = QLineEdit(self.field)
+        column.addWidget(self.editor)
+        self.editor.setObjectName(name)
+        self.editor.setEchoMode(QLineEdit.EchoMode.Password)
+        self.editor.setAccessibleName(label)
+        saved = bool(get_secret(name))
+        self.editor.setPlaceholderText("Saved (type to replace)" if saved else "Not set")
+        self.editor.setToolTip(
+            f"Kept in the system keyring, never in settings.json; the environment variable "
+            f"{SECRET_ENV[name]} overrides it."
+        )
+        self.message = QLabel(self.field)
+        column.addWidget(self.message)
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName(f"{label} problem")
+        self.message.setVisible(False)
+
+    def typed(self) -> str:
+        return self.editor.text()
+
+    def current(self) -> str:
+        """What a connection test should use: the typed value, else the saved one."""
+        return self.editor.text() or get_secret(self.name)
+
+    def save(self) -> bool:
+        if not self.editor.text():
+            return True
+        try:
+            set_secret(self.name, self.editor.text())
+        except Exception as exc:  # keyring backends raise their own errors
+            self.message.setText(
+                f"The {self.label.lower()} could not be saved in the system keyring "
+                f"({type(exc).__name__}: {exc}). Set {SECRET_ENV[self.name]} in the "
+                "environment instead."
+            )
+            self.message.setVisible(True)
+            return False
+        self.message.setVisible(False)
+        return True
+
+
+class ConnectionTest:
+    """A "Test connection" button, its result line, and the check it runs on a worker."""
+
+    def __init__(self, what: str, check: Callable[[], Callable[[], str]], parent: QWidget):
+        self.button = QPushButton("Test connection", parent)
+        self.button.setAccessibleName(f"Test the {what} connection")
+        self.result = QLabel(parent)
+        self.result.setAccessibleName(f"{what.capitalize()} connection result")
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._check = check
+        self._job: Job | None = None
+        self.button.clicked.connect(self.on_button_clicked)
+
+    def add_to(self, form: QFormLayout) -> None:
+        """The button on its own line, the result under it across the whole form."""
+        row = QHBoxLayout()
+        row.addWidget(self.button)
+        row.addStretch(1)
+        form.addRow(row)
+        form.addRow(self.result)
+
+    def on_button_clicked(self) -> None:
+        try:
+            call = self._check()
+        except FathomError as exc:
+            self._show_error(exc.message, exc.hint)
+            return
+        self.button.setEnabled(False)
+        self.result.setStyleSheet("")
+        self.result.setText("Testing…")
+        self._job = run_job(
+            lambda _cancel: call(),
+            on_done=self.on_check_succeeded,
+            on_failed=self.on_check_failed,
+            name="fathom-connection-test",
+        )
+
+    def on_check_succeeded(self, text: object) -> None:
+        self.button.setEnabled(True)
+        self.result.setStyleSheet("")
+        self.result.setText(f"✓ {text}")
+
+    def on_check_failed(self, info: ErrorInfo) -> None:
+        self.button.setEnabled(True)
+        self._show_error(info.message, info.hint)
+
+    def _show_error(self, message: str, hint: str) -> None:
+        self.result.setStyleSheet(ERROR_STYLE)
+        self.result.setText(f"✗ {message}" + (f"\n{hint}" if hint else ""))
+
+    @property
+    def running(self) -> bool:
+        return not self.button.isEnabled()
+
+
+class SettingsDialog(QDialog):
+    """Edit Fathom's settings; OK saves them. Needs only a ``Services``."""
+
+    settings_saved = Signal(list)  # the dotted keys that changed
+
+    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.setWindowTitle("Settings")
+        self.setAccessibleName("Fathom settings")
+        self.setMinimumSize(640, 440)
+        self.rows: dict[str, SettingRow] = {}
+        layout = QVBoxLayout(self)
+        self.banner = QLabel(self)
+        self.banner.setAccessibleName("Settings problem")
+        self.banner.setStyleSheet(ERROR_STYLE)
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Settings sections")
+        infos = {i.key: i for i in list_keys(services.settings) if i.key != "version"}
+        placed = {k for _, keys in SECTIONS for k in keys}
+        self.forms: dict[str, QFormLayout] = {}
+        for title, keys in SECTIONS:
+            extra = [k for k in infos if k not in placed] if title == "Advanced" else []
+            page = QWidget(self.tabs)
+            page.setAccessibleName(f"{title} settings")
+            form = QFormLayout(page)
+            form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+            self.forms[title] = form
+            for key in [*keys, *extra]:
+                if key in infos:
+                    self._add_row(form, infos[key], page)
+                if key == "llm.base_url":
+                    self._add_api_key(form, page)
+            if title == "Model":
+                self._add_llm_backend(form, page)
+            elif title == "Store":
+                self._add_store_backend(form, page)
+            self.tabs.addTab(page, title)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setAccessibleName("Save settings")
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName(
+            "Close without saving"
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.buttons)
+        self.on_backend_changed()
+
+    # --- building ---------------------------------------------------------------------
+
+    def _add_row(self, form: QFormLayout, info: KeyInfo, page: QWidget) -> None:
+        row = SettingRow(info, page)
+        self.rows[info.key] = row
+        label = QLabel(_label(info.key) + ":", page)
+        label.setBuddy(row.editor)
+        label.setToolTip(row.editor.toolTip())
+        form.addRow(label, row.field)
+        row.connect_changed(lambda *_, key=info.key: self.on_row_changed(key))
+        if info.key == "llm.backend":
+            row.connect_changed(self.on_backend_changed)
+
+    def _add_api_key(self, form: QFormLayout, page: QWidget) -> None:
+        self.api_key = SecretRow("llm_api_key", "API key", page)
+        label = QLabel("API key:", page)
+        label.setBuddy(self.api_key.editor)
+        label.setToolTip(self.api_key.editor.toolTip())
+        form.addRow(label, self.api_key.field)
+
+    def _add_llm_backend(self, form: QFormLayout, page: QWidget) -> None:
+        self.llm_test = ConnectionTest("model", self._llm_check, page)
+        self.llm_test.add_to(form)
+
+    def _add_store_backend(self, form: QFormLayout, page: QWidget) -> None:
+        self.token = SecretRow("store_token", "Store token", page)
+        token_label = QLabel("Token:", page)
+        token_label.setBuddy(self.token.editor)
+        token_label.setToolTip(self.token.editor.toolTip())
+        form.addRow(token_label, self.token.field)
+        self.store_test = ConnectionTest("store", self._store_check, page)
+        self.store_test.add_to(form)
+
+    # --- live checks ------------------------------------------------------------------
+
+    def on_row_changed(self, key: str) -> None:
+        row = self.rows[key]
+        try:
+            set_key(self.services.settings, key, row.value())
+        except ConfigError as exc:
+            row.show_error(problem_text(key, exc))
+            return
+        row.show_error("")
+
+    def on_backend_changed(self, *_: object) -> None:
+        remote = self.rows["llm.backend"].value() == "openai"
+        form = self.forms["Model"]
+        base_url = self.rows["llm.base_url"]
+        form.setRowVisible(base_url.field, remote)
+        form.setRowVisible(self.api_key.field, remote)
+        model = self.rows["llm.model"]
+        if model.browse is not None:
+            model.browse.setVisible(not remote)
+        editor = model.editor
+        assert isinstance(editor, QLineEdit)
+        editor.setPlaceholderText("The server's model name" if remote else "The default model")
+        self.llm_test.result.clear()
+
+    # --- connection checks (each returns the call that runs on a worker) -------------
+
+    def _pending(self, section: str) -> Settings:
+        """The settings with one section as the form shows it (unsaved); a ConfigError
+        when one of its values is bad."""
+        settings = self.services.settings
+        for key, row in self.rows.items():
+            if row.changed and key.startswith(section + "."):
+                settings = set_key(settings, key, row.value())
+        return settings
+
+    def _llm_check(self) -> Callable[[], str]:
+        pending = self._pending("llm")
+        llm = pending.llm
+        if llm.backend == "openai":
+            from desktop.core.llm.openai_compat import check_server
+
+            base_url, model, key = llm.base_url, llm.model, self.api_key.current()
+            return lambda: check_server(base_url, key, model)
+        services = Services(self.services.paths, pending)
+
+        def check_local() -> str:
+            from desktop.core.modelhub.manager import check_chat_gguf
+
+            path = services.chat_model_path()
+            meta = check_chat_gguf(path)
+            arch = str(meta.get("general.architecture", "?"))
+            return f"{path.name} is a GGUF {arch} chat model ({path.stat().st_size / 1e9:.1f} GB)"
+
+        return check_local
+
+    def _store_check(self) -> Callable[[], str]:
+        settings = self._pending("store")
+        uri = Services(self.services.paths, settings).store_uri()
+        token, library = self.token.current(), settings.store.library
+
+        def check() -> str:
+            from desktop.core.store.milvus import check_store
+
+            return check_store(uri, token, library)
+
+        return check
+
+    # --- saving -----------------------------------------------------------------------
+
+    def changed_keys(self) -> list[str]:
+        return [key for key, row in self.rows.items() if row.changed]
+
+    def accept(self) -> None:
+        file = self.services.paths.settings_file
+        changed = self.changed_keys()
+        try:
+            on_disk = load_settings(file, environ={})  # env overrides are not saved
+        except ConfigError as exc:
+            self._show_banner(exc)
+            return
+        saved, current, bad = on_disk, self.services.settings, False
+        for key in changed:
+            row = self.rows[key]
+            try:
+                saved = set_key(saved, key, row.value())
+                current = set_key(current, key, row.value())
+            except ConfigError as exc:
+                row.show_error(problem_text(key, exc))
+                bad = True
+        if bad:
+            self._show_banner(ConfigError("Some settings have bad values; nothing was saved."))
+            self._show_first_error()
+            return
+        for secret in (self.api_key, self.token):
+            if not secret.save():
+                self._show_banner(ConfigError("A secret could not be saved; nothing was saved."))
+                self._show_page_of(secret.field)
+                return
+        try:
+            save_settings(saved, file)
+        except OSError as exc:
+            self._show_banner(ConfigError(f"Cannot write {file}: {exc.strerror}."))
+            return
+        self.services.settings = current
+        self.settings_saved.emit(changed)
+        super().accept()
+
+    def _show_banner(self, exc: FathomError) -> None:
+        self.banner.setText(exc.message + (f" {exc.hint}" if exc.hint else ""))
+        self.banner.setVisible(True)
+
+    def _show_first_error(self) -> None:
+        for row in self.rows.values():
+            if row.message.text():
+                self._show_page_of(row.field)
+                row.editor.setFocus()
+                return
+
+    def _show_page_of(self, field: QWidget) -> None:
+        page = field.parentWidget()
+        if page is not None:
+            self.tabs.setCurrentWidget(page)

@@ -1,0 +1,336 @@
+"""First run: what this machine has, what Fathom recommends, and the chat model to use.
+
+Pages: the machine (RAM, GPU and its memory as llama.cpp sees them, free disk) with the
+recommendation from ``desktop.core.setup.recommend``; the chat model (download the
+recommended GGUF, or use one already on disk, validated); the embedding model. Finish
+saves the settings (the chosen model through ``use_model``, the recommended GPU split and
+the embedding model with ``set_key``/``save_settings``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from desktop.core.errors import ConfigError, FathomError
+from desktop.core.llm.hardware import GIB, Machine
+from desktop.core.modelhub.catalog import DEFAULT_CHAT, HubFile
+from desktop.core.modelhub.manager import check_chat_gguf, check_embedding_folder, use_model
+from desktop.core.services import Services
+from desktop.core.settings import load_settings, save_settings, set_key
+from desktop.core.setup import Recommendation, free_disk_bytes, recommend
+from desktop.gui.models_dialog import ERROR_STYLE, DownloadPanel, error_text, human_bytes
+from desktop.gui.workers import ErrorInfo, Job, run_job
+
+
+def detect(services: Services, chat: HubFile) -> tuple[Machine, Recommendation]:
+    """What the machine has and what it should run (loads llama.cpp: run on a worker)."""
+    from desktop.core.llm.hardware import detect_machine
+
+    machine = detect_machine()
+    return machine, recommend(machine, free_disk_bytes(services.paths.base), chat)
+
+
+def describe_machine(machine: Machine, free_disk: int) -> str:
+    if machine.gpu_offload and machine.vram_bytes:
+        gpu = f"{machine.gpu_name or 'GPU'} with {machine.vram_bytes / GIB:.1f} GiB"
+    elif machine.gpu_offload:
+        gpu = "supported by this build, but none found"
+    else:
+        gpu = "none that this llama.cpp build can use"
+    return (
+        f"<table cellspacing=4>"
+        f"<tr><td>Memory</td><td><b>{machine.ram_bytes / GIB:.1f} GiB</b></td></tr>"
+        f"<tr><td>CPU threads</td><td><b>{machine.threads}</b></td></tr>"
+        f"<tr><td>GPU</td><td><b>{gpu}</b></td></tr>"
+        f"<tr><td>Free disk</td><td><b>{human_bytes(free_disk)}</b></td></tr>"
+        f"</table>"
+    )
+
+
+class MachinePage(QWizardPage):
+    detected = Signal()
+
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.wiz = wizard
+        self.setTitle("Welcome to Fathom")
+        self.setSubTitle("Fathom answers from your documents with a model that runs here.")
+        layout = QVBoxLayout(self)
+        self.machine_label = QLabel("Looking at this machine…", self)
+        self.machine_label.setAccessibleName("This machine")
+        self.machine_label.setTextFormat(Qt.TextFormat.RichText)
+        self.advice = QLabel(self)
+        self.advice.setAccessibleName("Recommendation")
+        self.advice.setWordWrap(True)
+        self.warnings = QLabel(self)
+        self.warnings.setAccessibleName("Warnings")
+        self.warnings.setWordWrap(True)
+        self.warnings.setStyleSheet(ERROR_STYLE)
+        self.warnings.setVisible(False)
+        layout.addWidget(self.machine_label)
+        layout.addSpacing(8)
+        layout.addWidget(self.advice)
+        layout.addWidget(self.warnings)
+        layout.addStretch(1)
+        self._job: Job | None = None
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        if self.wiz.recommendation is None and self._job is None:
+            services, chat = self.wiz.services, self.wiz.chat
+            self._job = run_job(
+                lambda _cancel: detect(services, chat),
+                on_done=self.on_detect_succeeded,
+                on_failed=self.on_detect_failed,
+                name="fathom-detect-machine",
+            )
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt's name
+        return self.wiz.recommendation is not None
+
+    def on_detect_succeeded(self, result: object) -> None:
+        assert isinstance(result, tuple)
+        machine, rec = result
+        assert isinstance(machine, Machine) and isinstance(rec, Recommendation)
+        self.wiz.machine, self.wiz.recommendation = machine, rec
+        self.machine_label.setText(describe_machine(machine, rec.free_disk))
+        self.advice.setText(f"<b>Recommended:</b> {rec.describe()}.")
+        self.warnings.setText("\n".join(rec.warnings))
+        self.warnings.setVisible(bool(rec.warnings))
+        self.completeChanged.emit()
+        self.detected.emit()
+
+    def on_detect_failed(self, info: ErrorInfo) -> None:
+        self.machine_label.setText(f"This machine could not be examined: {info.message}")
+        self.machine_label.setStyleSheet(ERROR_STYLE)
+
+
+class ChatModelPage(QWizardPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.wiz = wizard
+        self.setTitle("Chat model")
+        self.setSubTitle("The model that reads the passages found and writes the answer.")
+        layout = QVBoxLayout(self)
+        self.download_radio = QRadioButton(
+            f"Download the recommended model, {wizard.chat.filename} "
+            f"({wizard.chat.size_gb:.1f} GB)",
+            self,
+        )
+        self.download_radio.setAccessibleName("Download the recommended model")
+        self.existing_radio = QRadioButton("Use a GGUF file I already have", self)
+        self.existing_radio.setAccessibleName("Use a GGUF file I already have")
+        group = QButtonGroup(self)
+        group.addButton(self.download_radio)
+        group.addButton(self.existing_radio)
+        self.download = DownloadPanel(wizard.services, wizard.chat, self, show_title=False)
+        self.download.download_finished.connect(self.on_download_finished)
+        picker = QHBoxLayout()
+        self.path_edit = QLineEdit(self)
+        self.path_edit.setAccessibleName("GGUF file")
+        self.path_edit.setPlaceholderText("/path/to/model.gguf")
+        self.browse = QPushButton("Browse…", self)
+        self.browse.setAccessibleName("Browse for a GGUF file")
+        picker.addSpacing(24)
+        picker.addWidget(self.path_edit, 1)
+        picker.addWidget(self.browse)
+        self.path_message = QLabel(self)
+        self.path_message.setAccessibleName("GGUF file check")
+        self.path_message.setWordWrap(True)
+        layout.addWidget(self.download_radio)
+        indent = QHBoxLayout()
+        indent.addSpacing(24)
+        indent.addWidget(self.download, 1)
+        layout.addLayout(indent)
+        layout.addSpacing(12)
+        layout.addWidget(self.existing_radio)
+        layout.addLayout(picker)
+        layout.addWidget(self.path_message)
+        layout.addStretch(1)
+        self.download_radio.setChecked(True)
+        group.buttonToggled.connect(self.on_choice_toggled)
+        self.path_edit.textChanged.connect(self.on_path_edit_changed)
+        self.browse.clicked.connect(self.on_browse_clicked)
+        self.checked_path: Path | None = None
+        self.on_choice_toggled()
+
+    def on_choice_toggled(self, *_: object) -> None:
+        existing = self.existing_radio.isChecked()
+        self.download.setEnabled(not existing)
+        self.path_edit.setEnabled(existing)
+        self.browse.setEnabled(existing)
+        self.completeChanged.emit()
+
+    def on_browse_clicked(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Choose a GGUF model", str(Path.home()), "GGUF models (*.gguf);;All files (*)"
+        )
+        if path:
+            self.path_edit.setText(path)
+
+    def on_path_edit_changed(self, text: str) -> None:
+        self.checked_path = None
+        if not text.strip():
+            self.path_message.setText("")
+        else:
+            path = Path(text.strip()).expanduser()
+            try:
+                meta = check_chat_gguf(path)
+            except FathomError as exc:
+                self.path_message.setStyleSheet(ERROR_STYLE)
+                self.path_message.setText(error_text(exc))
+            else:
+                self.checked_path = path
+                arch = meta.get("general.architecture", "?")
+                self.path_message.setStyleSheet("")
+                self.path_message.setText(
+                    f"✓ A GGUF {arch} chat model, {human_bytes(path.stat().st_size)}."
+                )
+        self.completeChanged.emit()
+
+    def on_download_finished(self, path: object) -> None:
+        self.completeChanged.emit()
+
+    def chosen(self) -> Path | None:
+        if self.existing_radio.isChecked():
+            return self.checked_path
+        return self.download.target if self.download.target.is_file() else None
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt's name
+        return self.chosen() is not None and not self.download.running
+
+
+class EmbeddingPage(QWizardPage):
+    def __init__(self, wizard: SetupWizard) -> None:
+        super().__init__(wizard)
+        self.wiz = wizard
+        self.setTitle("Embedding model")
+        self.setSubTitle("The small model that turns passages into vectors for search.")
+        layout = QVBoxLayout(self)
+        note = QLabel(
+            "A hub id is fetched on the first ingestion (about 90 MB) and kept; a local "
+            "folder (tokenizer.json, configs, onnx/model.onnx) is used as it is.",
+            self,
+        )
+        note.setWordWrap(True)
+        row = QHBoxLayout()
+        self.edit = QLineEdit(self)
+        self.edit.setAccessibleName("Embedding model")
+        self.browse = QPushButton("Browse…", self)
+        self.browse.setAccessibleName("Browse for an embedding model folder")
+        row.addWidget(self.edit, 1)
+        row.addWidget(self.browse)
+        self.message = QLabel(self)
+        self.message.setAccessibleName("Embedding model check")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(ERROR_STYLE)
+        layout.addWidget(note)
+        layout.addLayout(row)
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        self.edit.textChanged.connect(self.on_edit_changed)
+        self.browse.clicked.connect(self.on_browse_clicked)
+
+    def initializePage(self) -> None:  # noqa: N802 - Qt's name
+        if not self.edit.text():
+            rec = self.wiz.recommendation
+            self.edit.setText(rec.embedding if rec else self.wiz.services.settings.embedding.model)
+
+    def on_browse_clicked(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Choose an embedding model folder")
+        if path:
+            self.edit.setText(path)
+
+    def problem(self) -> str:
+        spec = self.edit.text().strip()
+        if not spec:
+            return "Give a hub id or a local model folder."
+        folder = Path(spec).expanduser()
+        if folder.is_dir():
+            try:
+                check_embedding_folder(folder)
+            except FathomError as exc:
+                return error_text(exc)
+            return ""
+        if spec.count("/") != 1 and not spec.startswith("pymilvus:"):
+            return f"'{spec}' is neither a folder nor a hub id such as owner/model."
+        return ""
+
+    def on_edit_changed(self) -> None:
+        self.message.setText(self.problem())
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:  # noqa: N802 - Qt's name
+        return not self.problem()
+
+
+class SetupWizard(QWizard):
+    """The first-run wizard; Finish saves the settings (``setup_saved`` then)."""
+
+    setup_saved = Signal(str)  # the chat model's path
+
+    def __init__(
+        self, services: Services, parent: QWidget | None = None, chat: HubFile = DEFAULT_CHAT
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.chat = chat
+        self.machine: Machine | None = None
+        self.recommendation: Recommendation | None = None
+        self.setWindowTitle("Set up Fathom")
+        self.setAccessibleName("Fathom setup")
+        self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
+        self.setMinimumSize(640, 460)
+        self.machine_page = MachinePage(self)
+        self.chat_page = ChatModelPage(self)
+        self.embedding_page = EmbeddingPage(self)
+        for page in (self.machine_page, self.chat_page, self.embedding_page):
+            self.addPage(page)
+        for which in (QWizard.WizardButton.NextButton, QWizard.WizardButton.BackButton):
+            self.button(which).setAccessibleName(self.buttonText(which).strip("<>& "))
+        self.button(QWizard.WizardButton.FinishButton).setAccessibleName("Finish setup")
+        self.button(QWizard.WizardButton.CancelButton).setAccessibleName("Cancel setup")
+
+    def save(self) -> Path:
+        """Use the chosen chat model and save the recommended settings."""
+        chosen = self.chat_page.chosen()
+        if chosen is None:
+            raise ConfigError("No chat model was chosen.")
+        model = use_model(self.services, str(chosen))
+        file = self.services.paths.settings_file
+        values = dict(self.recommendation.settings()) if self.recommendation else {}
+        values["embedding.model"] = self.embedding_page.edit.text().strip()
+        on_disk, current = load_settings(file, environ={}), self.services.settings
+        for key, value in values.items():
+            on_disk, current = set_key(on_disk, key, value), set_key(current, key, value)
+        save_settings(on_disk, file)
+        self.services.settings = current
+        return model.path
+
+    def accept(self) -> None:
+        try:
+            path = self.save()
+        except FathomError as exc:
+            self.embedding_page.message.setText(error_text(exc))
+            return
+        self.setup_saved.emit(str(path))
+        super().accept()
+
+    def reject(self) -> None:
+        if self.chat_page.download.running:
+            self.chat_page.download.on_cancel_button_clicked()
+        super().reject()

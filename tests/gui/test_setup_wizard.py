@@ -1,0 +1,72 @@
+"""The first-run wizard on this machine's real detection and a real GGUF."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QWizard
+from pytestqt.qtbot import QtBot
+
+from desktop.core.services import Services
+from desktop.core.settings import DEFAULT_EMBEDDING, load_settings
+from desktop.gui.setup_wizard import SetupWizard
+
+
+@pytest.mark.slow
+def test_wizard_with_a_gguf_already_here_saves_the_settings(
+    qtbot: QtBot, fathom_home: Path, gemma_gguf: Path, tmp_path: Path
+) -> None:
+    services = Services.from_environment()
+    wizard = SetupWizard(services)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    qtbot.waitExposed(wizard)
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+
+    # 1. the machine, detected on a worker
+    qtbot.waitUntil(lambda: wizard.recommendation is not None, timeout=60_000)
+    page = wizard.machine_page
+    assert "Memory" in page.machine_label.text() and "Free disk" in page.machine_label.text()
+    assert "Recommended:" in page.advice.text()
+    assert next_button.isEnabled()
+    assert wizard.grab().save(str(tmp_path / "wizard-machine.png"))
+    wizard.next()
+
+    # 2. the chat model: a file that is not a GGUF is refused, a real one accepted
+    chat = wizard.chat_page
+    assert chat.download_radio.isChecked() and not next_button.isEnabled()  # not downloaded
+    chat.existing_radio.setChecked(True)
+    bogus = tmp_path / "model.gguf"
+    bogus.write_text("not a model")
+    chat.path_edit.setText(str(bogus))
+    assert "not a GGUF file" in chat.path_message.text()
+    assert not next_button.isEnabled()
+    chat.path_edit.setText(str(gemma_gguf))
+    assert chat.path_message.text().startswith("✓ A GGUF gemma3 chat model")
+    assert next_button.isEnabled()
+    assert wizard.grab().save(str(tmp_path / "wizard-chat.png"))
+    wizard.next()
+
+    # 3. the embedding model: the recommended hub id, checked as it is typed
+    emb = wizard.embedding_page
+    assert emb.edit.text() == DEFAULT_EMBEDDING
+    emb.edit.setText("not an id")
+    assert "neither a folder nor a hub id" in emb.message.text()
+    emb.edit.setText(DEFAULT_EMBEDDING)
+    assert emb.message.text() == ""
+    assert wizard.grab().save(str(tmp_path / "wizard-embedding.png"))
+    with qtbot.waitSignal(wizard.setup_saved) as saved:
+        wizard.accept()
+
+    assert saved.args == [str(gemma_gguf.resolve())]
+    raw = json.loads(services.paths.settings_file.read_text())
+    assert raw["llm"]["model"] == str(gemma_gguf.resolve())
+    rec = wizard.recommendation
+    assert rec is not None
+    settings = load_settings(services.paths.settings_file)
+    assert settings.llm.n_gpu_layers == rec.n_gpu_layers
+    assert settings.llm.cpu_moe_layers == rec.cpu_moe_layers
+    assert settings.embedding.model == DEFAULT_EMBEDDING
+    assert services.chat_model_path() == gemma_gguf.resolve()
