@@ -3,13 +3,20 @@
 Unchanged files (same content hash as in the manifest) cost a read and a hash, nothing
 more. Chunks of several small files are embedded together so the embedder sees full
 batches. Each file fails alone with a one-line reason; the run goes on.
+
+Reading and chunking run ahead on one reader thread (``IngestOptions.prefetch`` files at
+most) while the caller's thread embeds and writes: ONNX Runtime lets go of the GIL while
+it computes, so the next files are parsed meanwhile. The reader only reads files; every
+store write happens on the generator's thread, in the same order as without it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -24,6 +31,7 @@ from desktop.core.store.milvus import FileRecord, MilvusStore
 
 FileStatus = Literal["added", "updated", "unchanged", "moved", "removed", "failed"]
 EMBED_BATCH_CHUNKS = 128
+STAGES = ("scan", "read", "chunk", "embed", "store", "wait")
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,9 @@ class IngestOptions:
     chunk_tokens: int = 220
     chunk_overlap: int = 32  # tokens
     max_file_bytes: int = 100 * 1024 * 1024
+    # Files read and chunked ahead on a reader thread while earlier ones are embedded;
+    # 0 does everything one step after the other on the caller's thread.
+    prefetch: int = 8
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,12 @@ class Summary:
     chunks: int = 0
     seconds: float = 0.0
     moved: int = 0  # renamed or moved files, counted as unchanged: nothing was embedded
+    # Seconds spent in each stage (STAGES). Read and chunk run on the reader thread, beside
+    # embed and store, so with prefetch the stages add up to more than ``seconds``; "wait"
+    # is the time the writer waited for the reader.
+    stages: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    bytes_read: int = 0
+    chunks_written: int = 0  # chunks embedded and stored by this run
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -79,6 +96,20 @@ class _Pending:
     record: FileRecord
     status: FileStatus
     chunks: list[Chunk]
+
+
+@dataclass
+class _Prepared:
+    """One file as the reader leaves it for the writer."""
+
+    path: Path
+    old: FileRecord | None
+    error: str = ""  # failed, with this reason
+    mtime_ns: int = 0
+    size: int = 0
+    digest: str = ""  # empty: same size and time as in the manifest, not read
+    chunks: list[Chunk] | None = None  # None when the content needs no embedding
+    data: bytes = b""  # kept only for a possible move, in case the move fails
 
 
 def _read(path: Path, size: int, max_bytes: int) -> bytes:
@@ -104,6 +135,123 @@ def _read(path: Path, size: int, max_bytes: int) -> bytes:
     return data
 
 
+class _Reader:
+    """Reads, hashes and chunks one file at a time; touches nothing but the files."""
+
+    def __init__(
+        self,
+        known: dict[str, FileRecord],
+        move_hashes: frozenset[str],
+        options: IngestOptions,
+        sizes: tuple[int, int, TokenSpans | None],
+        stages: dict[str, float],
+    ) -> None:
+        self.known = known
+        self.move_hashes = move_hashes  # contents of vanished files: maybe moved, not new
+        self.options = options
+        self.size, self.overlap, self.token_spans = sizes
+        self.stages = stages  # this thread adds to "read" and "chunk" only
+
+    def prepare(self, path: Path) -> _Prepared:
+        t0 = time.perf_counter()
+        name = str(path)
+        item = _Prepared(path, self.known.get(name))
+        try:
+            st = path.stat()
+        except OSError as exc:
+            item.error = f"cannot read: {exc.strerror or exc}"
+            return item
+        item.mtime_ns, old = st.st_mtime_ns, item.old
+        if old is not None and (old.size, old.mtime_ns) == (st.st_size, st.st_mtime_ns):
+            return item  # same size and time: not read
+        try:
+            data = _read(path, st.st_size, self.options.max_file_bytes)
+            item.size, item.digest = len(data), hashlib.sha256(data).hexdigest()
+        except ReadError as exc:
+            item.error = str(exc)
+            return item
+        finally:
+            self.stages["read"] += time.perf_counter() - t0
+        if old is not None and old.hash == item.digest:
+            return item
+        if old is None and item.digest in self.move_hashes:
+            item.data = data  # the writer tries a move first
+            return item
+        self.chunk(item, data)
+        return item
+
+    def chunk(self, item: _Prepared, data: bytes) -> None:
+        """Parse and chunk the file (sets ``error`` when it cannot be parsed)."""
+        t0 = time.perf_counter()
+        reader = reader_for(item.path)
+        assert reader is not None  # scan kept only readable kinds
+        try:
+            doc = reader(str(item.path), data)
+        except ReadError as exc:
+            item.error = str(exc)
+        else:
+            item.chunks = chunk_document(
+                doc, size=self.size, overlap=self.overlap, token_spans=self.token_spans
+            )
+        self.stages["chunk"] += time.perf_counter() - t0
+
+
+_END = object()
+
+
+def _ahead(
+    files: Sequence[Path],
+    prepare: Callable[[Path], _Prepared],
+    depth: int,
+    cancel: CancelToken,
+    stages: dict[str, float],
+) -> Generator[_Prepared, None, None]:
+    """``prepare(f)`` for each file in order, computed up to ``depth`` files ahead on a
+    reader thread; an exception there is raised here. Closing the iterator stops it."""
+    if depth <= 0:
+        for f in files:
+            yield prepare(f)
+        return
+    out: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for f in files:
+                if cancel.cancelled or not put(prepare(f)):
+                    break
+        except BaseException as exc:  # handed to the writer's thread, raised there
+            put(exc)
+            return
+        put(_END)
+
+    thread = threading.Thread(target=work, name="fathom-ingest-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            t0 = time.perf_counter()
+            got = out.get()
+            stages["wait"] += time.perf_counter() - t0
+            if got is _END:
+                return
+            if isinstance(got, BaseException):
+                raise got
+            assert isinstance(got, _Prepared)
+            yield got
+    finally:
+        stop.set()
+        thread.join()
+
+
 class _Run:
     """The state of one ingestion run."""
 
@@ -113,6 +261,7 @@ class _Run:
         self.total = total
         self.done = 0
         self.summary = Summary()
+        self.stages = self.summary.stages
         self.pending: list[_Pending] = []
 
     def finish(self, path: str, status: FileStatus, chunks: int = 0, error: str = "") -> FileDone:
@@ -134,14 +283,22 @@ class _Run:
     def flush(self, cancel: CancelToken) -> Iterator[FileDone]:
         batch, self.pending = self.pending, []
         texts = [c.embedding_text() for p in batch for c in p.chunks]
+        t0 = time.perf_counter()
         vectors: Sequence[object] = self.embedder.encode_documents(texts) if texts else []
+        self.stages["embed"] += time.perf_counter() - t0
         offset = 0
         for p in batch:
             cancel.raise_if_cancelled()
             n = len(p.chunks)
+            t0 = time.perf_counter()
             self.store.replace_file(p.record, p.chunks, list(vectors[offset : offset + n]))
+            self.stages["store"] += time.perf_counter() - t0
+            self.summary.chunks_written += n
             offset += n
             yield self.finish(p.record.path, p.status, n)
+
+    def timed(self, stage: str, since: float) -> None:
+        self.stages[stage] += time.perf_counter() - since
 
 
 CHARS_PER_TOKEN = 4  # for embedders that do not expose their tokenizer
@@ -173,7 +330,6 @@ def ingest(
     cancel = cancel or CancelToken()
     t0 = time.perf_counter()
     store.prepare(embedder_identity(embedder), embedder.dim, embedder_source(embedder))
-    size, overlap, token_spans = _chunk_sizes(embedder, options)
     found = scan(paths)
     known = store.files()
     present = {str(p) for p in found.files}
@@ -185,60 +341,78 @@ def ingest(
     }
     moved_from: set[str] = set()
     run = _Run(store, embedder, len(found.files) + len(found.rejected))
+    run.timed("scan", t0)
+    reader = _Reader(
+        known, frozenset(vanished), options, _chunk_sizes(embedder, options), run.stages
+    )
     yield Started(run.total)
     for path, reason in found.rejected:
         yield run.finish(str(path), "failed", error=reason)
-    for path in found.files:
+    items = _ahead(found.files, reader.prepare, options.prefetch, cancel, run.stages)
+    try:
+        for item in items:
+            cancel.raise_if_cancelled()
+            yield from _settle(item, run, cancel, reader, vanished, moved_from)
         cancel.raise_if_cancelled()
-        name = str(path)
-        old = known.get(name)
-        try:
-            st = path.stat()
-        except OSError as exc:
-            yield run.finish(name, "failed", error=f"cannot read: {exc.strerror or exc}")
-            continue
-        if old is not None and (old.size, old.mtime_ns) == (st.st_size, st.st_mtime_ns):
-            yield run.finish(name, "unchanged", old.chunks)  # same size and time: not read
-            continue
-        try:
-            data = _read(path, st.st_size, options.max_file_bytes)
-        except ReadError as exc:
-            yield run.finish(name, "failed", error=str(exc))
-            continue
-        digest = hashlib.sha256(data).hexdigest()
-        if old is not None and old.hash == digest:
-            if old.mtime_ns != st.st_mtime_ns:  # touched, not changed: remember the new time
-                store.touch_file(FileRecord(name, digest, len(data), old.chunks, st.st_mtime_ns))
-            yield run.finish(name, "unchanged", old.chunks)
-            continue
-        origin = vanished.pop(digest, None) if old is None else None
-        if origin is not None and store.move_file(origin, name, st.st_mtime_ns):
-            moved_from.add(origin)
-            yield run.finish(name, "moved", known[origin].chunks)
-            continue
-        reader = reader_for(path)
-        assert reader is not None  # scan kept only readable kinds
-        try:
-            doc = reader(name, data)
-        except ReadError as exc:
-            yield run.finish(name, "failed", error=str(exc))
-            continue
-        chunks = chunk_document(doc, size=size, overlap=overlap, token_spans=token_spans)
-        status: FileStatus = "added" if old is None else "updated"
-        record = FileRecord(name, digest, len(data), len(chunks), st.st_mtime_ns)
-        run.pending.append(_Pending(record, status, chunks))
-        if run.pending_chunks() >= EMBED_BATCH_CHUNKS:
-            yield from run.flush(cancel)
-    yield from run.flush(cancel)
+        yield from run.flush(cancel)
+    finally:
+        items.close()  # stops the reader thread, whatever ended the run
     for name in known:
         if name in moved_from:
             continue
         if name not in present and any(Path(name).is_relative_to(r) for r in found.roots):
             cancel.raise_if_cancelled()
+            t1 = time.perf_counter()
             store.remove_file(name)
+            run.timed("store", t1)
             run.summary.removed += 1
+    t1 = time.perf_counter()
     if run.summary.added or run.summary.updated or run.summary.removed or run.summary.moved:
         store.flush()
     run.summary.chunks = store.count()
+    run.timed("store", t1)
     run.summary.seconds = time.perf_counter() - t0
     yield run.summary
+
+
+def _settle(
+    item: _Prepared,
+    run: _Run,
+    cancel: CancelToken,
+    reader: _Reader,
+    vanished: dict[str, str],
+    moved_from: set[str],
+) -> Iterator[FileDone]:
+    """On the writer's thread: record what the reader found about one file."""
+    name, old, store = str(item.path), item.old, run.store
+    run.summary.bytes_read += item.size
+    if item.error:
+        yield run.finish(name, "failed", error=item.error)
+        return
+    if old is not None and (not item.digest or old.hash == item.digest):
+        if item.digest and old.mtime_ns != item.mtime_ns:  # touched, not changed
+            t0 = time.perf_counter()
+            store.touch_file(FileRecord(name, item.digest, item.size, old.chunks, item.mtime_ns))
+            run.timed("store", t0)
+        yield run.finish(name, "unchanged", old.chunks)
+        return
+    if item.chunks is None:  # content of a vanished file: try a move before embedding
+        origin = vanished.pop(item.digest, None)
+        t0 = time.perf_counter()
+        moved = origin is not None and store.move_file(origin, name, item.mtime_ns)
+        run.timed("store", t0)
+        if moved:
+            assert origin is not None
+            moved_from.add(origin)
+            yield run.finish(name, "moved", reader.known[origin].chunks)
+            return
+        reader.chunk(item, item.data)
+        if item.error:
+            yield run.finish(name, "failed", error=item.error)
+            return
+    assert item.chunks is not None
+    status: FileStatus = "added" if old is None else "updated"
+    record = FileRecord(name, item.digest, item.size, len(item.chunks), item.mtime_ns)
+    run.pending.append(_Pending(record, status, item.chunks))
+    if run.pending_chunks() >= EMBED_BATCH_CHUNKS:
+        yield from run.flush(cancel)
