@@ -37,6 +37,18 @@ from desktop.gui.models_dialog import ERROR_STYLE, DownloadPanel, error_text, hu
 from desktop.gui.workers import ErrorInfo, Job, run_job
 
 
+def needs_setup(services: Services) -> bool:
+    """Whether the first-run wizard should show: a local model is wanted and none is here."""
+    from desktop.core.errors import ModelError
+
+    if services.settings.llm.backend != "llama_cpp":
+        return False
+    try:
+        return not services.chat_model_path().is_file()
+    except ModelError:
+        return True
+
+
 def detect(services: Services, chat: HubFile) -> tuple[Machine, Recommendation]:
     """What the machine has and what it should run (loads llama.cpp: run on a worker)."""
     from desktop.core.llm.hardware import detect_machine

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 from pytestqt.qtbot import QtBot
 
+from desktop.core.modelhub.catalog import HubFile
 from desktop.core.services import Services
 from desktop.core.settings import DEFAULT_EMBEDDING, load_settings
-from desktop.gui.setup_wizard import SetupWizard
+from desktop.gui.setup_wizard import SetupWizard, needs_setup
+from tests.hub_server import HubServer
+from tests.integration.test_hub_download import hub_client  # noqa: F401 - a fixture
 
 
 @pytest.mark.slow
@@ -70,3 +75,34 @@ def test_wizard_with_a_gguf_already_here_saves_the_settings(
     assert settings.llm.cpu_moe_layers == rec.cpu_moe_layers
     assert settings.embedding.model == DEFAULT_EMBEDDING
     assert services.chat_model_path() == gemma_gguf.resolve()
+
+
+def test_wizard_downloads_the_recommended_model(
+    qtbot: QtBot,
+    fathom_home: Path,
+    tiny_gpt_oss: Path,
+    hub_client: Callable[[str | None], None],  # noqa: F811
+) -> None:
+    """The download choice runs the real download code against the local hub."""
+    blob = tiny_gpt_oss.read_bytes()
+    services = Services.from_environment()
+    assert needs_setup(services)
+    with HubServer({"test/tiny-gpt-oss": {"tiny.gguf": blob}}) as hub:
+        hub_client(hub.url)
+        wizard = SetupWizard(services, chat=HubFile("test/tiny-gpt-oss", "tiny.gguf"))
+        qtbot.addWidget(wizard)
+        wizard.show()
+        qtbot.waitUntil(lambda: wizard.recommendation is not None, timeout=60_000)
+        wizard.next()
+        next_button = wizard.button(QWizard.WizardButton.NextButton)
+        chat = wizard.chat_page
+        assert chat.download_radio.isChecked() and not next_button.isEnabled()
+        with qtbot.waitSignal(chat.download.download_finished, timeout=60_000):
+            qtbot.mouseClick(chat.download.start_button, Qt.MouseButton.LeftButton)
+        assert next_button.isEnabled()
+        wizard.next()
+        wizard.accept()
+    target = services.paths.models_dir / "tiny.gguf"
+    assert target.read_bytes() == blob
+    assert load_settings(services.paths.settings_file).llm.model == str(target.resolve())
+    assert not needs_setup(services)
