@@ -139,6 +139,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--embedding", metavar="MODEL", help="embedding model folder or hub id")
     p.add_argument("--json", action="store_true", help="print the machine and recommendation")
 
+    p = sub.add_parser("store", help="copy a library between stores (Lite directory, server)")
+    ssub = p.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    cp = ssub.add_parser(
+        "copy",
+        help="copy a library with its vectors and manifest; nothing is embedded again",
+        description="Copy a library between stores: a Lite directory (a path ending in .db) "
+        "or a Milvus server (http(s)://host:port, Zilliz Cloud). A server's token comes "
+        "from FATHOM_STORE_TOKEN or the OS keyring.",
+    )
+    cp.add_argument("--from", dest="source", required=True, metavar="URI", help="copy from")
+    cp.add_argument("--to", dest="target", required=True, metavar="URI", help="copy to")
+    cp.add_argument("--library", metavar="NAME", help="library to copy (default: settings)")
+    cp.add_argument("--to-library", metavar="NAME", help="its name in the target (default: same)")
+    cp.add_argument(
+        "--replace", action="store_true", help="overwrite a target library that holds documents"
+    )
+    cp.add_argument("--json", action="store_true", help="print one JSON summary, no progress bar")
+
     p = sub.add_parser("self-test", help="check this installation end to end, in a temp home")
     p.add_argument("--model", type=Path, metavar="GGUF", help="chat model file")
     p.add_argument("--embedding", type=Path, metavar="MODEL_DIR", help="ONNX model folder")
@@ -198,6 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from desktop.cli.setup_cmd import run_setup
 
             return run_setup(services, args)
+        if args.command == "store":
+            from desktop.cli.store_cmd import run_store
+
+            return run_store(services, args)
         from desktop.cli.models_cmd import run_models
 
         return run_models(services, args)

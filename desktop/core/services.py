@@ -52,10 +52,12 @@ class Services:
 
         return secret("store_token")
 
-    def store(self, uri: str | None = None) -> MilvusStore:
+    def store(self, uri: str | None = None, library: str | None = None) -> MilvusStore:
         self.paths.ensure()
         return MilvusStore(
-            self.store_uri(uri), token=self.store_token(), library=self.settings.store.library
+            self.store_uri(uri),
+            token=self.store_token(),
+            library=library or self.settings.store.library,
         )
 
     # --- embeddings -----------------------------------------------------------------------
