@@ -9,6 +9,7 @@ loads it in the background.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +43,10 @@ from desktop.core.modelhub.manager import (
 )
 from desktop.core.progress import CancelToken
 from desktop.core.services import Services
-from desktop.gui.workers import ErrorInfo, Job, run_job
+from desktop.gui.workers import ErrorInfo, Job, Lane, run_job
 
 ERROR_STYLE = "color: #d1242f;"
+MODEL_FILES = Lane("model files")  # list/add/use/remove, one at a time
 COLUMNS = ["Name", "Kind", "Size", "Active", "Path"]
 
 
@@ -256,6 +258,7 @@ class ModelsDialog(QDialog):
 
     chat_model_changed = Signal(str)  # the path of the chat model to load now
     models_changed = Signal()
+    operation_finished = Signal()  # a list, add, use or remove ended (well or not)
 
     def __init__(
         self,
@@ -266,6 +269,8 @@ class ModelsDialog(QDialog):
         super().__init__(parent)
         self.services = services
         self.models: list[InstalledModel] = []
+        self._busy = False
+        self._job: Job | None = None
         self.setWindowTitle("Models")
         self.setAccessibleName("Fathom models")
         self.resize(820, 480)
@@ -325,12 +330,43 @@ class ModelsDialog(QDialog):
 
     # --- the table --------------------------------------------------------------------
 
+    def _run(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """Run a model-manager call on a worker (it reads GGUF headers from disk), list the
+        models again there, and show the result here; one call at a time."""
+        services = self.services
+        self._set_busy(True)
+
+        def job(_cancel: CancelToken) -> tuple[Any, list[InstalledModel]]:
+            result = work()
+            return result, list_models(services)
+
+        def finished(result: tuple[Any, list[InstalledModel]]) -> None:
+            value, models = result
+            self._show_models(models)
+            done(value)
+            self._set_busy(False)
+            self.operation_finished.emit()
+
+        self._job = run_job(
+            job, on_done=finished, on_failed=self.on_operation_failed, lane=MODEL_FILES
+        )
+
+    def on_operation_failed(self, info: ErrorInfo) -> None:
+        self.show_message(info.message + (f"\n{info.hint}" if info.hint else ""), error=True)
+        self._set_busy(False)
+        self.operation_finished.emit()
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.add_button.setEnabled(not busy)
+        self.add_folder_button.setEnabled(not busy)
+        self.on_table_selection_changed()
+
     def refresh(self) -> None:
-        try:
-            self.models = list_models(self.services)
-        except FathomError as exc:
-            self.models = []
-            self.show_message(error_text(exc), error=True)
+        self._run(lambda: None, lambda _: None)
+
+    def _show_models(self, models: list[InstalledModel]) -> None:
+        self.models = models
         self.table.setRowCount(len(self.models))
         for r, m in enumerate(self.models):
             kind = "Chat" + (f" ({m.architecture})" if m.architecture else "")
@@ -357,7 +393,7 @@ class ModelsDialog(QDialog):
                 self.table.selectRow(r)
 
     def on_table_selection_changed(self) -> None:
-        chosen = self.selected()
+        chosen = None if self._busy else self.selected()
         self.use_button.setEnabled(chosen is not None and not chosen.active)
         self.remove_button.setEnabled(chosen is not None)
 
@@ -382,46 +418,46 @@ class ModelsDialog(QDialog):
         if path:
             self.add_path(Path(path))
 
-    def add_path(self, path: Path) -> InstalledModel | None:
-        """Validate and add a model file or folder; a bad one is explained, not added."""
-        try:
-            model = add_model(self.services, path)
-        except FathomError as exc:
-            self.show_message(error_text(exc), error=True)
-            return None
-        self.refresh()
-        self.select(model.path)
-        self.show_message(
-            f"Added {model.name} ({human_bytes(model.size_bytes)}). Use makes it active."
-        )
-        self.models_changed.emit()
-        return model
+    def add_path(self, path: Path) -> None:
+        """Validate and add a model file or folder (on a worker); a bad one is explained,
+        not added."""
+        services = self.services
+
+        def added(model: InstalledModel) -> None:
+            self.select(model.path)
+            size = human_bytes(model.size_bytes)
+            self.show_message(f"Added {model.name} ({size}). Use makes it active.")
+            self.models_changed.emit()
+
+        self.show_message("Checking the file…")
+        self._run(lambda: add_model(services, path), added)
 
     def on_use_button_clicked(self) -> None:
         chosen = self.selected()
-        if chosen is None:
+        if chosen is None or self._busy:
             return
         name = chosen.name if chosen.source == "hub" else str(chosen.path)
-        try:
-            model = use_model(self.services, name)
-        except FathomError as exc:
-            self.show_message(error_text(exc), error=True)
-            return
-        self.refresh()
-        self.select(model.path)
-        if model.kind == "chat":
-            self.show_message(f"{model.name} is the chat model now; it loads in the background.")
-            self.chat_model_changed.emit(str(model.path))
-        else:
-            self.show_message(
-                f"{model.name} embeds from now on. Documents embedded with another model "
-                "must be ingested again into a new library."
-            )
-        self.models_changed.emit()
+        services = self.services
+
+        def used(model: InstalledModel) -> None:
+            self.select(model.path)
+            if model.kind == "chat":
+                self.show_message(
+                    f"{model.name} is the chat model now; it loads in the background."
+                )
+                self.chat_model_changed.emit(str(model.path))
+            else:
+                self.show_message(
+                    f"{model.name} embeds from now on. Documents embedded with another model "
+                    "must be ingested again into a new library."
+                )
+            self.models_changed.emit()
+
+        self._run(lambda: use_model(services, name), used)
 
     def on_remove_button_clicked(self) -> None:
         chosen = self.selected()
-        if chosen is None:
+        if chosen is None or self._busy:
             return
         deletes = chosen.source != "added"
         what = "deletes the file from disk" if deletes else "forgets it (your file stays)"
@@ -434,19 +470,17 @@ class ModelsDialog(QDialog):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
-        try:
-            remove_model(self.services, chosen.name if chosen.source == "hub" else str(chosen.path))
-        except FathomError as exc:
-            self.show_message(error_text(exc), error=True)
-            return
-        self.refresh()
-        self.show_message(f"Removed {chosen.name}.")
-        self.models_changed.emit()
+        name = chosen.name if chosen.source == "hub" else str(chosen.path)
+        services = self.services
+
+        def removed(model: InstalledModel) -> None:
+            self.show_message(f"Removed {model.name}.")
+            self.models_changed.emit()
+
+        self._run(lambda: remove_model(services, name), removed)
 
     def on_download_finished(self, path: object) -> None:
-        self.refresh()
-        if isinstance(path, Path):
-            self.select(path)
+        self._run(lambda: None, lambda _: self.select(path) if isinstance(path, Path) else None)
 
     def reject(self) -> None:
         if self.download.running:

@@ -132,6 +132,8 @@ class MachinePage(QWizardPage):
 
 
 class ChatModelPage(QWizardPage):
+    path_checked = Signal()  # the GGUF file typed or picked was checked
+
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.wiz = wizard
@@ -178,6 +180,7 @@ class ChatModelPage(QWizardPage):
         self.path_edit.textChanged.connect(self.on_path_edit_changed)
         self.browse.clicked.connect(self.on_browse_clicked)
         self.checked_path: Path | None = None
+        self._check_job: Job | None = None
         self.on_choice_toggled()
 
     def on_choice_toggled(self, *_: object) -> None:
@@ -195,24 +198,38 @@ class ChatModelPage(QWizardPage):
             self.path_edit.setText(path)
 
     def on_path_edit_changed(self, text: str) -> None:
+        """Check the file's GGUF header on a worker; a result for older text is dropped."""
         self.checked_path = None
+        self.completeChanged.emit()
         if not text.strip():
             self.path_message.setText("")
+            return
+        path = Path(text.strip()).expanduser()
+        self.path_message.setStyleSheet("")
+        self.path_message.setText("Checking…")
+        self._check_job = run_job(
+            lambda _cancel: check_chat_gguf(path),
+            on_done=lambda meta: self.on_path_checked(path, meta, None),
+            on_failed=lambda info: self.on_path_checked(path, None, info),
+            name="fathom-check-gguf",
+        )
+
+    def on_path_checked(self, path: Path, meta: object, failure: ErrorInfo | None) -> None:
+        if Path(self.path_edit.text().strip()).expanduser() != path:
+            return  # the text changed meanwhile; its own check will answer
+        if failure is not None:
+            self.path_message.setStyleSheet(ERROR_STYLE)
+            hint = f"\n{failure.hint}" if failure.hint else ""
+            self.path_message.setText(failure.message + hint)
         else:
-            path = Path(text.strip()).expanduser()
-            try:
-                meta = check_chat_gguf(path)
-            except FathomError as exc:
-                self.path_message.setStyleSheet(ERROR_STYLE)
-                self.path_message.setText(error_text(exc))
-            else:
-                self.checked_path = path
-                arch = meta.get("general.architecture", "?")
-                self.path_message.setStyleSheet("")
-                self.path_message.setText(
-                    f"✓ A GGUF {arch} chat model, {human_bytes(path.stat().st_size)}."
-                )
+            self.checked_path = path
+            arch = meta.get("general.architecture", "?") if isinstance(meta, dict) else "?"
+            self.path_message.setStyleSheet("")
+            self.path_message.setText(
+                f"✓ A GGUF {arch} chat model, {human_bytes(path.stat().st_size)}."
+            )
         self.completeChanged.emit()
+        self.path_checked.emit()
 
     def on_download_finished(self, path: object) -> None:
         self.completeChanged.emit()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop.core.modelhub.catalog import HubFile
@@ -47,9 +47,16 @@ def services(fathom_home: Path) -> Services:
 def _dialog(qtbot: QtBot, services: Services) -> ModelsDialog:
     dlg = ModelsDialog(services, recommended=HubFile(REPO, FILE, size_gb=SIZE / 1e9))
     qtbot.addWidget(dlg)
-    dlg.show()
+    with qtbot.waitSignal(dlg.operation_finished):  # the first listing, on a worker
+        dlg.show()
     qtbot.waitExposed(dlg)
     return dlg
+
+
+def _click(qtbot: QtBot, dlg: ModelsDialog, button: QPushButton) -> None:
+    """Click, and wait for the model-manager call it starts (a worker) to end."""
+    with qtbot.waitSignal(dlg.operation_finished, timeout=30_000):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
 def _pick(monkeypatch: pytest.MonkeyPatch, path: Path) -> None:
@@ -68,7 +75,7 @@ def test_add_lists_a_real_gguf_and_use_makes_it_active(
     dlg = _dialog(qtbot, services)
     assert dlg.table.rowCount() == 0
     _pick(monkeypatch, gemma_gguf)
-    qtbot.mouseClick(dlg.add_button, Qt.MouseButton.LeftButton)
+    _click(qtbot, dlg, dlg.add_button)
     [row] = _cells(dlg)
     name, kind, size, _active, path = row
     assert (name, kind, path) == (gemma_gguf.stem, "Chat (gemma3)", str(gemma_gguf.resolve()))
@@ -78,8 +85,9 @@ def test_add_lists_a_real_gguf_and_use_makes_it_active(
     assert "Added" in dlg.message.text()
     assert dlg.use_button.isEnabled()  # the added model is selected
 
-    with qtbot.waitSignal(dlg.chat_model_changed) as changed:
+    with qtbot.waitSignal(dlg.chat_model_changed, timeout=30_000) as changed:
         qtbot.mouseClick(dlg.use_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dlg.add_button.isEnabled())
     assert changed.args == [str(gemma_gguf.resolve())]
     assert _cells(dlg)[0][3] == "✓ active"
     saved = json.loads(services.paths.settings_file.read_text())
@@ -93,7 +101,7 @@ def test_a_file_that_is_not_gguf_is_refused_with_a_message(
     bogus.write_bytes(b"PK\x03\x04 a zip file, not a model")
     dlg = _dialog(qtbot, services)
     _pick(monkeypatch, bogus)
-    qtbot.mouseClick(dlg.add_button, Qt.MouseButton.LeftButton)
+    _click(qtbot, dlg, dlg.add_button)
     assert dlg.message.isVisible()
     assert "is not a GGUF file" in dlg.message.text()
     assert dlg.table.rowCount() == 0
@@ -108,6 +116,8 @@ def test_download_shows_progress_and_completes(
     panel.progressed.connect(events.append)
     with qtbot.waitSignal(panel.download_finished, timeout=60_000) as finished:
         qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(dlg.operation_finished):  # the table is listed again
+        pass
     target = services.paths.models_dir / FILE
     assert finished.args == [target]
     assert hashlib.sha256(target.read_bytes()).digest() == hashlib.sha256(blob).digest()

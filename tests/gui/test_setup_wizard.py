@@ -45,10 +45,12 @@ def test_wizard_with_a_gguf_already_here_saves_the_settings(
     chat.existing_radio.setChecked(True)
     bogus = tmp_path / "model.gguf"
     bogus.write_text("not a model")
-    chat.path_edit.setText(str(bogus))
+    with qtbot.waitSignal(chat.path_checked):  # on a worker
+        chat.path_edit.setText(str(bogus))
     assert "not a GGUF file" in chat.path_message.text()
     assert not next_button.isEnabled()
-    chat.path_edit.setText(str(gemma_gguf))
+    with qtbot.waitSignal(chat.path_checked):
+        chat.path_edit.setText(str(gemma_gguf))
     assert chat.path_message.text().startswith("✓ A GGUF gemma3 chat model")
     assert next_button.isEnabled()
     assert wizard.grab().save(str(tmp_path / "wizard-chat.png"))
