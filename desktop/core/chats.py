@@ -42,6 +42,14 @@ CREATE TABLE IF NOT EXISTS messages (
     created REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
+CREATE TABLE IF NOT EXISTS folders (
+    path TEXT PRIMARY KEY,
+    added REAL NOT NULL,
+    last_sync REAL NOT NULL DEFAULT 0,
+    files INTEGER NOT NULL DEFAULT 0,
+    chunks INTEGER NOT NULL DEFAULT 0,
+    failures TEXT NOT NULL DEFAULT '[]'
+);
 """
 
 # complete | streaming (being written) | interrupted (the app died) | stopped (people
@@ -73,6 +81,18 @@ class ChatMessage:
     citations: list[dict[str, Any]] = field(default_factory=list)
     status: str = "complete"
     created: float = 0.0
+
+
+@dataclass(frozen=True)
+class KnowledgeFolder:
+    """A folder (or file) people added to the library, and its last sync."""
+
+    path: str
+    added: float
+    last_sync: float = 0.0  # 0: never synced
+    files: int = 0
+    chunks: int = 0
+    failures: tuple[tuple[str, str], ...] = ()  # (file, reason)
 
 
 class ChatStore:
@@ -303,6 +323,38 @@ class ChatStore:
                 numbers = ", ".join(f"[{n}]" for n in sorted(unverified))
                 lines += [f"_Citations not verified: {numbers}_", ""]
         return "\n".join(lines).rstrip() + "\n"
+
+    # --- knowledge folders ------------------------------------------------------------------
+
+    def folders(self) -> list[KnowledgeFolder]:
+        rows = self._rows(
+            "SELECT path, added, last_sync, files, chunks, failures FROM folders ORDER BY added"
+        )
+        return [
+            KnowledgeFolder(r[0], r[1], r[2], r[3], r[4], tuple(tuple(f) for f in json.loads(r[5])))
+            for r in rows
+        ]
+
+    def add_folder(self, path: str) -> bool:
+        """Remember a folder; False when it was there already."""
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO folders(path, added) VALUES (?, ?)", (path, time.time())
+            )
+        return cur.rowcount > 0
+
+    def remove_folder(self, path: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM folders WHERE path=?", (path,))
+
+    def record_sync(
+        self, path: str, files: int, chunks: int, failures: Sequence[tuple[str, str]]
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE folders SET last_sync=?, files=?, chunks=?, failures=? WHERE path=?",
+                (time.time(), files, chunks, json.dumps([list(f) for f in failures]), path),
+            )
 
 
 def title_from(text: str, limit: int = 60) -> str:

@@ -1,49 +1,105 @@
-"""The Qt application and the main window (a first, plain version)."""
+"""The Qt application: palette and style, the error hook, and the main window."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
 
-from desktop import __version__
 from desktop.core.paths import Paths
+from desktop.gui.main_window import EXIT_STORE_LOCKED, MainWindow
+
+__all__ = ["EXIT_STORE_LOCKED", "MainWindow", "apply_look", "run_app"]
+
+THEME_ENV = "FATHOM_THEME"  # "light" or "dark" overrides the system's choice
 
 
-class MainWindow(QMainWindow):
-    def __init__(self, paths: Paths) -> None:
-        super().__init__()
-        self.setWindowTitle("Fathom")
-        self.setAccessibleName("Fathom main window")
-        self.resize(960, 640)
-        body = QWidget(self)
-        layout = QVBoxLayout(body)
-        title = QLabel("<h1>Fathom</h1>", body)
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        note = QLabel(
-            "Chat with your own documents, locally.<br><br>"
-            "The chat window is being built. Meanwhile use the terminal:<br>"
-            '<code>fathom ingest FOLDER</code> and <code>fathom ask "QUESTION"</code>.<br><br>'
-            f"Your library lives in <code>{paths.base}</code>.",
-            body,
-        )
-        note.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addStretch(1)
-        layout.addWidget(title)
-        layout.addWidget(note)
-        layout.addStretch(2)
-        self.setCentralWidget(body)
-        self.statusBar().showMessage(f"Fathom {__version__}")
+def style_sheet() -> str:
+    for base in (Path(__file__).resolve().parents[2], Path(getattr(sys, "_MEIPASS", "."))):
+        qss = base / "resources" / "style.qss"
+        if qss.exists():
+            return qss.read_text(encoding="utf-8")
+    return ""
+
+
+def dark_palette() -> QPalette:
+    p = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#1f2023",
+        QPalette.ColorRole.WindowText: "#e6e6e6",
+        QPalette.ColorRole.Base: "#18191b",
+        QPalette.ColorRole.AlternateBase: "#26282c",
+        QPalette.ColorRole.ToolTipBase: "#2b2d31",
+        QPalette.ColorRole.ToolTipText: "#e6e6e6",
+        QPalette.ColorRole.PlaceholderText: "#9a9ca3",
+        QPalette.ColorRole.Text: "#e6e6e6",
+        QPalette.ColorRole.Button: "#2b2d31",
+        QPalette.ColorRole.ButtonText: "#e6e6e6",
+        QPalette.ColorRole.BrightText: "#ff6b6b",
+        QPalette.ColorRole.Highlight: "#3d7be0",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.Link: "#7aa7f5",
+        QPalette.ColorRole.Light: "#3a3c41",
+        QPalette.ColorRole.Midlight: "#303237",
+        QPalette.ColorRole.Mid: "#4a4c52",
+        QPalette.ColorRole.Dark: "#111214",
+        QPalette.ColorRole.Shadow: "#000000",
+    }
+    for role, colour in roles.items():
+        p.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        p.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6c6e74"))
+    return p
+
+
+def light_palette(app: QApplication) -> QPalette:
+    p = app.style().standardPalette()
+    p.setColor(QPalette.ColorRole.Highlight, QColor("#2f6fd6"))
+    p.setColor(QPalette.ColorRole.Base, QColor("#ffffff"))
+    p.setColor(QPalette.ColorRole.Window, QColor("#f4f5f7"))
+    p.setColor(QPalette.ColorRole.AlternateBase, QColor("#eef0f3"))
+    p.setColor(QPalette.ColorRole.Midlight, QColor("#e1e4e8"))
+    p.setColor(QPalette.ColorRole.PlaceholderText, QColor("#6b7079"))
+    return p
+
+
+def is_dark(app: QApplication) -> bool:
+    forced = os.environ.get(THEME_ENV, "").lower()
+    if forced in ("dark", "light"):
+        return forced == "dark"
+    return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
+
+
+def apply_look(app: QApplication) -> None:
+    """Fusion, a palette that follows the system's light or dark scheme, Fathom's style."""
+    app.setStyle("Fusion")
+    app.setPalette(dark_palette() if is_dark(app) else light_palette(app))
+    app.setStyleSheet(style_sheet())
+
+
+def make_app() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Fathom")
+    app.setOrganizationName("Fathom")
+    apply_look(app)
+    app.styleHints().colorSchemeChanged.connect(lambda _s: apply_look(app))
+    return app
 
 
 def run_app(base_dir: Path | None, quit_after: float | None = None) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Fathom")
+    from desktop.gui.errors import install_excepthook
+
+    app = make_app()
+    install_excepthook()
     window = MainWindow(Paths(base_dir) if base_dir else Paths.default())
     window.show()
     if quit_after is not None:
+        QTimer.singleShot(int(quit_after * 1000), window.close)
         QTimer.singleShot(int(quit_after * 1000), app.quit)
-    return int(app.exec())
+    rc = int(app.exec())
+    return window.exit_code or rc

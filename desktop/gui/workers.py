@@ -3,11 +3,11 @@
 The GUI thread never calls a model, an embedder, the store or reads a file. It starts a
 ``Job`` instead: the job runs ``work(cancel)`` on a worker ``QThread``; when ``work``
 returns an iterator (the core's generators), every item it yields arrives on the GUI
-thread as ``event``; then exactly one of ``done`` (with the last item, or ``work``'s
+thread as ``yielded``; then exactly one of ``done`` (with the last item, or ``work``'s
 return value when it is not an iterator), ``failed`` (an ``ErrorInfo``) or ``cancelled``.
 
     job = Job(lambda cancel: ingest(paths, store, embedder, cancel=cancel), lane=STORE_WRITES)
-    job.event.connect(on_event)            # Started / FileDone / ... on the GUI thread
+    job.yielded.connect(on_event)            # Started / FileDone / ... on the GUI thread
     job.done.connect(on_summary)           # the last event (Summary)
     job.failed.connect(show_error)         # ErrorInfo(message, hint, details)
     job.start()
@@ -44,6 +44,7 @@ class ErrorInfo:
     message: str
     hint: str = ""
     details: str = ""
+    bug: bool = False  # not a FathomError: unexpected, worth a dialog and a report
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> ErrorInfo:
@@ -66,6 +67,7 @@ class ErrorInfo:
             f"Something went wrong: {type(exc).__name__}: {exc}",
             "This is a bug in Fathom. Please report it with the details below.",
             details,
+            bug=True,
         )
 
 
@@ -99,7 +101,7 @@ _live: set[Job] = set()  # running jobs, kept alive until their thread ends
 class Job(QThread):
     """Run ``work(cancel)`` on a worker thread; its events become signals."""
 
-    event = Signal(object)
+    yielded = Signal(object)  # each item the work yields (not "event": QObject.event)
     done = Signal(object)  # the last event, or work's return value (QThread's own
     # ``finished`` only says that the thread ended)
     failed = Signal(object)  # ErrorInfo
@@ -130,7 +132,7 @@ class Job(QThread):
             if isinstance(result, Iterator):
                 for item in result:
                     last = item
-                    self.event.emit(item)
+                    self.yielded.emit(item)
                     if self.token.cancelled:
                         close = getattr(result, "close", None)
                         if close is not None:
@@ -170,7 +172,7 @@ def run_job(
     """Start a Job with these slots connected; the shortest way to use one."""
     job = Job(work, lane=lane, name=name)
     if on_event is not None:
-        job.event.connect(on_event)
+        job.yielded.connect(on_event)
     if on_done is not None:
         job.done.connect(on_done)
     if on_failed is not None:

@@ -23,7 +23,7 @@ def test_events_arrive_on_the_gui_thread_then_done(qtbot: QtBot) -> None:
         yield from range(5)
 
     job = Job(work)
-    job.event.connect(lambda e: seen.append((e, threading.get_ident())))
+    job.yielded.connect(lambda e: seen.append((e, threading.get_ident())))
     with qtbot.waitSignal(job.done, timeout=5000) as blocker:
         job.start()
     assert blocker.args == [4]
@@ -56,7 +56,7 @@ def test_cancel_stops_a_generator_and_says_cancelled(qtbot: QtBot) -> None:
             yield i
 
     job = Job(work)
-    job.event.connect(lambda e: job.cancel() if e == 3 else None)
+    job.yielded.connect(lambda e: job.cancel() if e == 3 else None)
     with qtbot.waitSignal(job.cancelled, timeout=5000):
         job.start()
     job.wait(5000)

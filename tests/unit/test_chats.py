@@ -105,3 +105,20 @@ def test_an_unreadable_history_is_a_clear_error(tmp_path: Path) -> None:
         ChatStore(db)
     assert err.value.hint
     assert isinstance(err.value.__cause__, sqlite3.Error)
+
+
+def test_knowledge_folders_persist_with_their_last_sync(tmp_path: Path) -> None:
+    db = tmp_path / "c.sqlite3"
+    chats = ChatStore(db)
+    assert chats.add_folder("/docs")
+    assert not chats.add_folder("/docs")
+    chats.add_folder("/more")
+    chats.record_sync("/docs", 3, 12, [("/docs/bad.pdf", "not a PDF")])
+    chats.close()
+    again = ChatStore(db)
+    docs, more = again.folders()
+    assert (docs.path, docs.files, docs.chunks) == ("/docs", 3, 12)
+    assert docs.failures == (("/docs/bad.pdf", "not a PDF"),) and docs.last_sync > 0
+    assert more.last_sync == 0
+    again.remove_folder("/docs")
+    assert [f.path for f in again.folders()] == ["/more"]

@@ -1,0 +1,390 @@
+"""What the window does, without widgets: it drives the same core functions as the CLI.
+
+``Backend`` owns the services, the store (opened on a worker after the window shows),
+the conversation history and the model (``ModelOwner``). Every slow step runs as a
+``Job`` (desktop/gui/workers.py); store writes go through the ``STORE_WRITES`` lane, so
+one ingestion runs at a time. Its signals carry state for the status bar and the panels.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.core.chats import ChatStore
+from desktop.core.embeddings.base import Embedder
+from desktop.core.errors import Cancelled, ConfigError, FathomError, StoreError
+from desktop.core.paths import Paths
+from desktop.core.progress import CancelToken
+from desktop.gui.workers import STORE_WRITES, ErrorInfo, Job, ModelOwner, run_job
+
+SAVE_EVERY_S = 0.5  # a streaming answer is saved this often (a crash loses at most this)
+WATCH_INTERVAL_S = 2.0
+
+
+@dataclass(frozen=True)
+class FolderSynced:
+    """Ingestion of some folders ended: their stats, from the store's manifest."""
+
+    summary: Any  # desktop.core.ingest.pipeline.Summary
+    folders: dict[str, tuple[int, int]] = field(default_factory=dict)  # path: (files, chunks)
+
+
+@dataclass(frozen=True)
+class AnswerSaved:
+    """The last event of an answer job: the Answer and how it ended."""
+
+    result: Any  # desktop.core.rag.answer.Answer
+    message_id: int
+
+
+class Backend(QObject):
+    store_state = Signal(str, str)  # "opening" | "ready" | "failed" | "locked", detail
+    store_locked = Signal(object)  # ErrorInfo: another Fathom holds the store
+    folders_changed = Signal()
+    watch_triggered = Signal()  # watched files changed: the window re-syncs
+    services_ready = Signal(object)  # the Services, made from the settings
+
+    def __init__(self, paths: Paths) -> None:
+        """Cheap: the settings, services and store are made on workers by ``start``."""
+        super().__init__()
+        self.paths = paths.ensure()
+        self.settings_problem: ErrorInfo | None = None
+        self.services: Any = None  # desktop.core.services.Services, once ``start`` made it
+        self.chats = ChatStore(paths.chats_db)
+        self.model = ModelOwner(lambda: self.services.chat_model())
+        self._store: Any = None
+        self._store_ready = threading.Event()
+        self._store_error: BaseException | None = None
+        self._embedder_lock = threading.Lock()
+        self._query_embedder: Embedder | None = None
+        self.store_detail = ""
+        self._watch: Job | None = None
+
+    # --- startup ------------------------------------------------------------------------
+
+    def start(self, *, load_model: bool = True) -> None:
+        """Read the settings, then open the store and load the model, all in the background
+        (the core's imports take a second; the window is shown already)."""
+        self.store_state.emit("opening", "")
+        self._load_model = load_model
+        run_job(
+            self._make_services,
+            on_done=self._services_made,
+            on_failed=self._store_failed,
+            name="fathom-services",
+        )
+
+    def _make_services(self, cancel: CancelToken) -> Any:
+        from desktop.core.services import Services
+        from desktop.core.settings import Settings, load_settings
+
+        try:
+            try:
+                settings = load_settings(self.paths.settings_file)
+            except ConfigError as exc:
+                self.settings_problem = ErrorInfo.from_exception(exc)
+                settings = Settings()
+            return Services(self.paths, settings)
+        except BaseException as exc:
+            self._store_error = exc
+            self._store_ready.set()
+            raise
+
+    def _services_made(self, services: Any) -> None:
+        self.services = services
+        self.services_ready.emit(services)
+        run_job(
+            self._open_store,
+            on_done=self._store_opened,
+            on_failed=self._store_failed,
+            name="fathom-store-open",
+        )
+        if self._load_model:
+            self.model.load()
+
+    def _open_store(self, cancel: CancelToken) -> int:
+        try:
+            self._store = self.services.store()
+            return int(self._store.count()) if self._store.embedding_info() else 0
+        except BaseException as exc:
+            self._store_error = exc
+            raise
+        finally:
+            self._store_ready.set()
+
+    def _store_opened(self, chunks: int) -> None:
+        self.store_detail = f"{chunks:,} chunks"
+        self.store_state.emit("ready", self.store_detail)
+        self.start_watching()
+
+    def _store_failed(self, info: ErrorInfo) -> None:
+        from desktop.core.errors import StoreLockedError
+
+        if isinstance(self._store_error, StoreLockedError):
+            self.store_state.emit("locked", info.message)
+            self.store_locked.emit(info)
+        else:
+            self.store_state.emit("failed", info.message)
+
+    def store(self, cancel: CancelToken | None = None) -> Any:
+        """The open store (worker threads only: waits for it to open)."""
+        while not self._store_ready.wait(0.05):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+        if self._store is None:
+            raise StoreError(
+                f"The store could not be opened: {self._store_error}",
+                "See the status bar; restart Fathom after fixing it.",
+            ) from self._store_error
+        return self._store
+
+    def ingest_embedder(self) -> Embedder:
+        with self._embedder_lock:
+            embedder: Embedder = self.services.embedder()
+            return embedder
+
+    def query_embedder(self, store: Any) -> Embedder:
+        """The embedder the library was built with (as ``fathom ask`` picks it)."""
+        with self._embedder_lock:
+            if self._query_embedder is None:
+                info = store.open_existing()
+                source = str(info.get("source") or "")
+                if source and (Path(source).exists() or not source.startswith("/")):
+                    self._query_embedder = self.services.embedder(source)
+                else:
+                    self._query_embedder = self.services.embedder()
+            return self._query_embedder
+
+    # --- knowledge folders -----------------------------------------------------------------
+
+    def ingest(self, paths: Sequence[Path]) -> Job:
+        """Sync these folders/files into the store; remembered as knowledge folders."""
+        resolved = [str(Path(p).expanduser().resolve()) for p in paths]
+        added = [p for p in resolved if self.chats.add_folder(p)]
+        if added:
+            self.folders_changed.emit()
+            self.start_watching()
+        return run_job(
+            lambda cancel: self._ingest_events(resolved, cancel),
+            lane=STORE_WRITES,
+            name="fathom-ingest",
+        )
+
+    def _ingest_events(self, folders: list[str], cancel: CancelToken) -> Iterator[object]:
+        from desktop.core.ingest.pipeline import IngestOptions, Summary, ingest
+
+        store = self.store(cancel)
+        embedder = self.ingest_embedder()
+        s = self.services.settings.ingest
+        options = IngestOptions(s.chunk_tokens, s.chunk_overlap, int(s.max_file_mb * 1024 * 1024))
+        summary: Summary | None = None
+        for event in ingest([Path(f) for f in folders], store, embedder, options, cancel):
+            if isinstance(event, Summary):
+                summary = event
+            else:
+                yield event
+        assert summary is not None
+        stats = folder_stats(store.files(), folders)
+        for folder in folders:
+            files, chunks = stats[folder]
+            failed = [(p, why) for p, why in summary.failed if Path(p).is_relative_to(Path(folder))]
+            self.chats.record_sync(folder, files, chunks, failed)
+        self._query_embedder = None  # the library may have been created just now
+        yield FolderSynced(summary, stats)
+
+    def resync_all(self) -> Job | None:
+        folders = [f.path for f in self.chats.folders()]
+        return self.ingest([Path(f) for f in folders]) if folders else None
+
+    def remove_folder(self, path: str) -> Job:
+        """Forget a folder and take its files out of the store."""
+        self.chats.remove_folder(path)
+        self.folders_changed.emit()
+        self.start_watching()
+
+        def work(cancel: CancelToken) -> int:
+            store = self.store(cancel)
+            gone = [p for p in store.files() if Path(p).is_relative_to(Path(path))]
+            for p in gone:
+                store.remove_file(p)
+            if gone:
+                store.flush()
+            return len(gone)
+
+        return run_job(work, lane=STORE_WRITES, name="fathom-remove-folder")
+
+    def start_watching(self) -> None:
+        """Poll the knowledge folders; a change re-syncs them (while the app runs)."""
+        if self._watch is not None:
+            self._watch.cancel()
+        folders = [Path(f.path) for f in self.chats.folders()]
+        if not folders or self._store is None:
+            self._watch = None
+            return
+        from desktop.core.ingest.watch import changes, snapshot
+
+        def work(cancel: CancelToken) -> Iterator[object]:
+            # the baseline is what the last sync saw: changes since are noticed
+            yield from changes(folders, WATCH_INTERVAL_S, cancel, snapshot(folders))
+
+        self._watch = Job(work, name="fathom-watch")
+        self._watch.yielded.connect(lambda _snap: self.folders_need_sync())
+        self._watch.start()
+
+    def folders_need_sync(self) -> None:
+        self.watch_triggered.emit()
+
+    # --- answers ---------------------------------------------------------------------------
+
+    def ask(
+        self,
+        conversation_id: int,
+        question: str,
+        effort: str,
+        *,
+        user_message_id: int | None = None,
+    ) -> tuple[Job, int]:
+        """Answer in a conversation; the answer is saved as it streams. Returns the job and
+        the answer's message id."""
+        if user_message_id is None:
+            user_message_id = self.chats.add_user_message(conversation_id, question)
+        history = self.chats.history(conversation_id, before=user_message_id)
+        message_id = self.chats.start_answer(conversation_id)
+        job = run_job(
+            lambda cancel: self._answer_events(question, effort, history, message_id, cancel),
+            name="fathom-answer",
+        )
+        return job, message_id
+
+    def _wait_model(self, cancel: CancelToken) -> Any:
+        while True:
+            if self.model.model is not None:
+                return self.model.model
+            if self.model.current in ("failed", "not loaded"):
+                raise FathomError(
+                    "No chat model is ready.",
+                    "Pick or download one in Models…, then ask again.",
+                )
+            cancel.raise_if_cancelled()
+            time.sleep(0.05)
+
+    def _answer_events(
+        self,
+        question: str,
+        effort: str,
+        history: list[dict[str, str]],
+        message_id: int,
+        cancel: CancelToken,
+    ) -> Iterator[object]:
+        from desktop.core.llm.base import AnswerText, Reasoning
+        from desktop.core.rag.answer import Answer, SourcesFound, answer
+        from desktop.core.rag.citations import verify_citations
+
+        text: list[str] = []
+        thinking: list[str] = []
+        sources: list[Any] = []
+        status = "failed"
+        result: Answer | None = None
+        last_save = time.monotonic()
+        try:
+            store = self.store(cancel)
+            embedder = self.query_embedder(store)
+            model = self._wait_model(cancel)
+            events = answer(
+                question,
+                store=store,
+                embedder=embedder,
+                model=model,
+                params=self.services.generation_params(effort),
+                top_k=self.services.settings.rag.top_k,
+                cancel=cancel,
+                history=history,
+            )
+            for event in events:
+                if isinstance(event, Answer):
+                    result = event
+                    break
+                if isinstance(event, AnswerText):
+                    text.append(event.text)
+                elif isinstance(event, Reasoning):
+                    thinking.append(event.text)
+                elif isinstance(event, SourcesFound):
+                    sources.extend(event.sources)
+                yield event
+                now = time.monotonic()
+                if now - last_save >= SAVE_EVERY_S:
+                    last_save = now
+                    self.chats.save_partial(
+                        message_id, "".join(text), "".join(thinking), source_dicts(sources)
+                    )
+            if cancel.cancelled:
+                raise Cancelled()
+            status = "complete"
+        except (Cancelled, GeneratorExit):
+            status = "stopped"
+            raise
+        finally:
+            if result is None:
+                result = Answer(answer="".join(text), reasoning="".join(thinking))
+                result.sources = list(sources)
+                result.citations = verify_citations(result.answer, result.sources)
+                result.finish_reason = status
+            self.chats.finish_answer(
+                message_id,
+                result.answer,
+                result.reasoning,
+                source_dicts(result.sources),
+                [c.to_json() for c in result.citations],
+                status,
+            )
+        yield AnswerSaved(result, message_id)
+
+    def search(self, query: str, k: int = 5) -> Job:
+        """Retrieval only (the library panel's search and the tests)."""
+        from desktop.core.rag.retrieve import retrieve
+
+        def work(cancel: CancelToken) -> list[Any]:
+            store = self.store(cancel)
+            return retrieve(store, self.query_embedder(store), query, k, "hybrid")
+
+        return run_job(work, name="fathom-search")
+
+    # --- shutdown --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        from desktop.gui.workers import stop_all
+
+        if self._watch is not None:
+            self._watch.cancel()
+        stop_all()
+        self.model.close_now()
+        if self._store_ready.is_set() and self._store is not None:
+            self._store.close()
+            self._store = None
+        self.chats.close()
+
+
+def source_dicts(sources: Sequence[Any]) -> list[dict[str, Any]]:
+    out = []
+    for s in sources:
+        d = s.to_json()
+        d["start"], d["end"] = s.start, s.end
+        out.append(d)
+    return out
+
+
+def folder_stats(files: dict[str, Any], folders: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Files and chunks in the store under each folder (a file counts for itself)."""
+    out: dict[str, tuple[int, int]] = {}
+    for folder in folders:
+        root = Path(folder)
+        mine = [r for p, r in files.items() if Path(p) == root or Path(p).is_relative_to(root)]
+        out[folder] = (len(mine), sum(int(r.chunks) for r in mine))
+    return out

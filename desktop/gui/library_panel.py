@@ -1,0 +1,220 @@
+"""Knowledge folders: their files, chunks, last sync and failures; the indexing progress."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.core.chats import KnowledgeFolder
+
+
+def ago(when: float, now: float | None = None) -> str:
+    if not when:
+        return "never"
+    s = max(0, int((now or time.time()) - when))
+    if s < 60:
+        return "just now"
+    if s < 3600:
+        return f"{s // 60} min ago"
+    if s < 86400:
+        return f"{s // 3600} h ago"
+    return time.strftime("%Y-%m-%d", time.localtime(when))
+
+
+def eta_text(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    s = int(seconds + 0.5)
+    return f"{s // 60}:{s % 60:02d} left"
+
+
+class IndexingProgress(QFrame):
+    """Files, chunks, current file and an ETA, with Cancel."""
+
+    cancel = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("progressBox")
+        self.setAccessibleName("Indexing progress")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        self.current = QLabel("Preparing…", self)
+        self.current.setObjectName("muted")
+        self.current.setAccessibleName("File being indexed")
+        layout.addWidget(self.current)
+        row = QHBoxLayout()
+        self.bar = QProgressBar(self)
+        self.bar.setAccessibleName("Indexing progress bar")
+        self.bar.setTextVisible(False)
+        self.bar.setFixedHeight(8)
+        row.addWidget(self.bar, 1)
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.setAccessibleName("Cancel indexing")
+        self.cancel_button.clicked.connect(self.cancel.emit)
+        row.addWidget(self.cancel_button)
+        layout.addLayout(row)
+        self.counts = QLabel(self)
+        self.counts.setAccessibleName("Indexing counts")
+        layout.addWidget(self.counts)
+        self.reset()
+
+    def reset(self) -> None:
+        self.total = 0
+        self.done = 0
+        self.chunks = 0
+        self.failed = 0
+        self.t0 = time.monotonic()
+        self.t_first: float | None = None
+        self.bar.setRange(0, 0)
+        self.current.setText("Looking for files…")
+        self.counts.setText("")
+
+    def started(self, total: int) -> None:
+        self.total = total
+        self.t_first = time.monotonic()
+        self.bar.setRange(0, max(1, total))
+        self.bar.setValue(0)
+        self._update()
+
+    def file_done(self, path: str, done: int, chunks: int, failed: bool) -> None:
+        self.done = done
+        self.chunks += chunks
+        self.failed += int(failed)
+        self.bar.setValue(done)
+        self.current.setText(Path(path).name)
+        self._update()
+
+    def eta(self) -> float | None:
+        if not self.done or not self.total or self.t_first is None:
+            return None
+        spent = time.monotonic() - self.t_first
+        return spent / self.done * (self.total - self.done)
+
+    def _update(self) -> None:
+        parts = [f"{self.done:,} / {self.total:,} files", f"{self.chunks:,} chunks"]
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        eta = eta_text(self.eta())
+        if eta:
+            parts.append(eta)
+        self.counts.setText(" · ".join(parts))
+
+
+class LibraryPanel(QWidget):
+    add_requested = Signal()
+    resync_requested = Signal()
+    remove_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Knowledge folders")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        header = QLabel("Knowledge", self)
+        header.setObjectName("sidebarHeader")
+        layout.addWidget(header)
+        self.tree = QTreeWidget(self)
+        self.tree.setObjectName("folders")
+        self.tree.setAccessibleName("Knowledge folders list")
+        self.tree.setHeaderLabels(["Folder", "Files", "Chunks"])
+        self.tree.setRootIsDecorated(True)
+        self.tree.setUniformRowHeights(True)
+        h = self.tree.header()
+        h.setStretchLastSection(False)
+        h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        h.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.itemSelectionChanged.connect(self._selection)
+        layout.addWidget(self.tree, 1)
+        self.progress = IndexingProgress(self)
+        self.progress.setVisible(False)
+        layout.addWidget(self.progress)
+        buttons = QHBoxLayout()
+        buttons.setSpacing(4)
+        self.add_button = QPushButton("Add folder…", self)
+        self.add_button.setAccessibleName("Add a knowledge folder")
+        self.add_button.clicked.connect(self.add_requested.emit)
+        self.resync_button = QPushButton("Re-sync", self)
+        self.resync_button.setAccessibleName("Re-sync the knowledge folders")
+        self.resync_button.setToolTip("Index new and changed files again")
+        self.resync_button.clicked.connect(self.resync_requested.emit)
+        self.remove_button = QPushButton("Remove", self)
+        self.remove_button.setAccessibleName("Remove the selected knowledge folder")
+        self.remove_button.setEnabled(False)
+        self.remove_button.clicked.connect(self._remove)
+        for b in (self.add_button, self.resync_button, self.remove_button):
+            buttons.addWidget(b)
+        layout.addLayout(buttons)
+
+    def show_folders(self, folders: list[KnowledgeFolder]) -> None:
+        self.tree.clear()
+        for f in folders:
+            name = Path(f.path).name or f.path
+            item = QTreeWidgetItem([name, f"{f.files:,}", f"{f.chunks:,}"])
+            item.setData(0, Qt.ItemDataRole.UserRole, f.path)
+            synced = ago(f.last_sync)
+            item.setToolTip(0, f"{f.path}\nLast sync: {synced}")
+            item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
+            item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight)
+            sync = QTreeWidgetItem([f"Synced {synced}", "", ""])
+            sync.setForeground(0, QBrush(QColor("#808080")))
+            sync.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            item.addChild(sync)
+            if f.failures:
+                fails = QTreeWidgetItem([f"⚠ {len(f.failures)} failed", "", ""])
+                fails.setForeground(0, QBrush(QColor("#d9534f")))
+                for path, why in f.failures:
+                    child = QTreeWidgetItem([f"{Path(path).name}: {why}", "", ""])
+                    child.setToolTip(0, f"{path}\n{why}")
+                    fails.addChild(child)
+                item.addChild(fails)
+            self.tree.addTopLevelItem(item)
+            if f.failures:
+                item.setExpanded(True)
+        self.resync_button.setEnabled(bool(folders))
+        self._selection()
+
+    def failures_shown(self) -> list[str]:
+        out: list[str] = []
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            for j in range(item.childCount() if item else 0):
+                group = item.child(j) if item else None
+                if group is not None:
+                    out += [group.child(k).text(0) for k in range(group.childCount())]  # type: ignore[union-attr]
+        return out
+
+    def selected_path(self) -> str:
+        items = self.tree.selectedItems()
+        if not items:
+            return ""
+        item = items[0]
+        while (parent := item.parent()) is not None:
+            item = parent
+        return str(item.data(0, Qt.ItemDataRole.UserRole) or "")
+
+    def _selection(self) -> None:
+        self.remove_button.setEnabled(bool(self.selected_path()))
+
+    def _remove(self) -> None:
+        path = self.selected_path()
+        if path:
+            self.remove_requested.emit(path)

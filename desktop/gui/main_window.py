@@ -1,0 +1,520 @@
+"""The main window: sidebar (chats, knowledge), chat pane, source preview, status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop import __version__
+from desktop.core.paths import Paths
+from desktop.gui.backend import AnswerSaved, Backend, FolderSynced, source_dicts
+from desktop.gui.chat_view import AnswerWidget, ChatView, Composer, EffortBox, SourcePreview
+from desktop.gui.errors import show_error
+from desktop.gui.sidebar import Sidebar
+from desktop.gui.status import StatusPanel
+from desktop.gui.workers import ErrorInfo, Job
+
+EXIT_STORE_LOCKED = 4
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, paths: Paths, *, autostart: bool = True, load_model: bool = True) -> None:
+        """``autostart``: open the store and load the model once the window shows."""
+        super().__init__()
+        self.setWindowTitle("Fathom")
+        self.setAccessibleName("Fathom main window")
+        self.resize(1180, 760)
+        self.setAcceptDrops(True)
+        self.exit_code = 0
+        self.backend = Backend(paths)
+        self.conversation_id: int | None = None
+        self.answer_job: Job | None = None
+        self.ingest_job: Job | None = None
+        self.pending_sync: list[Path] = []
+        self.current_answer: AnswerWidget | None = None
+        self._autostart = autostart
+        self._load_model = load_model
+        self._started = False
+        self._build()
+        self._menus()
+        self.status = StatusPanel(self.statusBar())
+        b = self.backend
+        b.model.state.connect(self.status.set_model)
+        b.store_state.connect(self._store_state)
+        b.store_locked.connect(self._store_locked)
+        b.folders_changed.connect(self.refresh_folders)
+        b.watch_triggered.connect(self._watched_change)
+        b.services_ready.connect(self._services_ready)
+        self.refresh_conversations()
+        self.refresh_folders()
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.sidebar = Sidebar(self)
+        conv = self.sidebar.conversations
+        conv.new_requested.connect(self.new_chat)
+        conv.selected.connect(self.open_conversation)
+        conv.rename_requested.connect(self.rename_conversation)
+        conv.delete_requested.connect(self.delete_conversation)
+        conv.search_changed.connect(lambda _t: self.refresh_conversations())
+        lib = self.sidebar.library
+        lib.add_requested.connect(self.choose_folder)
+        lib.resync_requested.connect(self.resync)
+        lib.remove_requested.connect(self.remove_folder)
+        lib.progress.cancel.connect(self.cancel_ingest)
+
+        center = QWidget(self)
+        center.setObjectName("center")
+        column = QVBoxLayout(center)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.chat = ChatView(center)
+        self.chat.source_clicked.connect(self.show_source)
+        self.chat.regenerate.connect(self.regenerate)
+        column.addWidget(self.chat, 1)
+        bottom = QWidget(center)
+        bottom.setObjectName("composerBar")
+        row = QVBoxLayout(bottom)
+        row.setContentsMargins(24, 8, 24, 12)
+        row.setSpacing(6)
+        self.composer = Composer(bottom)
+        self.composer.send.connect(self.send)
+        row.addWidget(self.composer)
+        controls = QHBoxLayout()
+        self.effort = EffortBox("medium", bottom)
+        controls.addWidget(self.effort)
+        controls.addStretch(1)
+        self.export_button = QPushButton("Export…", bottom)
+        self.export_button.setAccessibleName("Export the conversation as Markdown")
+        self.export_button.clicked.connect(self.export_conversation)
+        controls.addWidget(self.export_button)
+        self.send_button = QPushButton("Send", bottom)
+        self.send_button.setObjectName("primary")
+        self.send_button.setAccessibleName("Send question")
+        self.send_button.clicked.connect(self.send)
+        controls.addWidget(self.send_button)
+        self.stop_button = QPushButton("Stop", bottom)
+        self.stop_button.setAccessibleName("Stop the answer")
+        self.stop_button.setToolTip("Stop the answer (Esc)")
+        self.stop_button.clicked.connect(self.stop)
+        self.stop_button.setVisible(False)
+        controls.addWidget(self.stop_button)
+        row.addLayout(controls)
+        column.addWidget(bottom)
+
+        self.preview = SourcePreview(self)
+        self.preview.setVisible(False)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(center)
+        self.splitter.addWidget(self.preview)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([270, 700, 320])
+        self.sidebar.setMinimumWidth(220)
+        self.preview.setMinimumWidth(260)
+        self.setCentralWidget(self.splitter)
+
+    def _menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self.new_action = self._action(
+            file, "&New chat", self.new_chat, QKeySequence.StandardKey.New
+        )
+        self._action(file, "&Add folder…", self.choose_folder, QKeySequence("Ctrl+O"))
+        self._action(file, "Add &files…", self.choose_files)
+        self._action(
+            file, "&Export conversation…", self.export_conversation, QKeySequence("Ctrl+E")
+        )
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        chat = bar.addMenu("&Chat")
+        self.stop_action = self._action(chat, "&Stop answer", self.stop, QKeySequence("Esc"))
+        self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self._action(chat, "&Re-sync knowledge folders", self.resync, QKeySequence("F5"))
+        tools = bar.addMenu("&Tools")
+        self.settings_action = self._action(tools, "&Settings…", self.open_settings)
+        self.models_action = self._action(tools, "&Models…", self.open_models)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About Fathom", self.about)
+
+    def _action(self, menu: Any, text: str, slot: Any, key: Any = None) -> QAction:
+        action = QAction(text, self)
+        if key is not None:
+            action.setShortcut(key)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    # --- startup and shutdown ----------------------------------------------------------------
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._autostart and not self._started:
+            self._started = True
+            QTimer.singleShot(0, self._start_backend)
+
+    def _start_backend(self) -> None:
+        self.backend.start(load_model=self._load_model)
+
+    def _services_ready(self, services: Any) -> None:
+        effort = services.settings.llm.reasoning_effort
+        self.effort.setCurrentIndex(max(0, self.effort.findData(effort)))
+        if self.backend.settings_problem is not None:
+            show_error(self, self.backend.settings_problem, "Settings")
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        if self.answer_job is not None:
+            self.answer_job.cancel()
+        if self.ingest_job is not None:
+            self.ingest_job.cancel()
+        self.backend.close()
+        super().closeEvent(event)
+
+    def _store_state(self, state: str, detail: str) -> None:
+        self.status.set_store(state, detail)
+        if state == "ready":
+            self.chat.set_empty_text(bool(self.backend.chats.folders()))
+
+    def _store_locked(self, info: ErrorInfo) -> None:
+        """A second Fathom on the same store: say so, then exit cleanly."""
+        import sys
+
+        self.exit_code = EXIT_STORE_LOCKED
+        print(f"fathom: error: {info.message}\n  hint: {info.hint}", file=sys.stderr)
+        dialog = show_error(self, info, "Fathom is already running")
+        dialog.finished.connect(lambda _r: QApplication.exit(EXIT_STORE_LOCKED))
+
+    # --- conversations -------------------------------------------------------------------------
+
+    def refresh_conversations(self) -> None:
+        chats = self.backend.chats.conversations(self.sidebar.conversations.search.text())
+        self.sidebar.conversations.show_conversations(chats, self.conversation_id)
+
+    def new_chat(self) -> None:
+        if self.busy_answering():
+            self.stop()
+        self.conversation_id = None
+        self.chat.clear()
+        self.sidebar.conversations.list.clearSelection()
+        self.sidebar.conversations.list.setCurrentRow(-1)
+        self.composer.setFocus()
+
+    def open_conversation(self, conversation_id: int) -> None:
+        if conversation_id == self.conversation_id:
+            return
+        if self.busy_answering():
+            self.stop()
+        self.conversation_id = conversation_id
+        self.chat.clear()
+        for m in self.backend.chats.messages(conversation_id):
+            if m.role == "user":
+                self.chat.add_question(m.content)
+            else:
+                w = self.chat.add_answer()
+                w.message_id = m.id
+                w.finish(m.content, m.reasoning, m.sources, m.citations, m.status)
+
+    def rename_conversation(self, conversation_id: int) -> None:
+        conv = self.backend.chats.get(conversation_id)
+        if conv is None:
+            return
+        title, ok = QInputDialog.getText(self, "Rename chat", "Name:", text=conv.title)
+        if ok:
+            self.backend.chats.rename(conversation_id, title)
+            self.refresh_conversations()
+
+    def delete_conversation(self, conversation_id: int, *, confirm: bool = True) -> None:
+        conv = self.backend.chats.get(conversation_id)
+        if conv is None:
+            return
+        if confirm:
+            answer = QMessageBox.question(self, "Delete chat", f"Delete “{conv.title}”?")
+            if answer != QMessageBox.StandardButton.Yes:
+                return
+        if conversation_id == self.conversation_id:
+            self.new_chat()
+        self.backend.chats.delete(conversation_id)
+        self.refresh_conversations()
+
+    def export_conversation(self, _checked: bool = False, path: str = "") -> str:
+        if self.conversation_id is None:
+            QMessageBox.information(self, "Export", "Open or start a conversation first.")
+            return ""
+        with_reasoning = True
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(
+                self, "Export conversation", "conversation.md", "Markdown (*.md)"
+            )
+            if not path:
+                return ""
+            with_reasoning = (
+                QMessageBox.question(self, "Export", "Include the model's reasoning?")
+                == QMessageBox.StandardButton.Yes
+            )
+        text = self.backend.chats.export_markdown(self.conversation_id, reasoning=with_reasoning)
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            show_error(self, ErrorInfo.from_exception(exc))
+            return ""
+        self.status.set_activity(f"Exported to {path}")
+        return path
+
+    # --- asking --------------------------------------------------------------------------------
+
+    def busy_answering(self) -> bool:
+        return self.answer_job is not None
+
+    def send(self) -> None:
+        question = self.composer.toPlainText().strip()
+        if not question or self.busy_answering():
+            return
+        self.composer.clear()
+        if self.conversation_id is None:
+            self.conversation_id = self.backend.chats.create().id
+        self.chat.add_question(question)
+        self._ask(question, None)
+        self.refresh_conversations()
+
+    def regenerate(self, widget: AnswerWidget) -> None:
+        """Ask the question before this answer again; the old answer is replaced."""
+        if self.busy_answering() or self.conversation_id is None:
+            return
+        messages = self.backend.chats.messages(self.conversation_id)
+        ids = [m.id for m in messages]
+        if widget.message_id not in ids:
+            return
+        at = ids.index(widget.message_id)
+        question = next((m for m in reversed(messages[:at]) if m.role == "user"), None)
+        if question is None:
+            return
+        self.backend.chats.delete_message(widget.message_id)
+        widget.deleteLater()
+        self._ask(question.content, question.id)
+
+    def _ask(self, question: str, user_message_id: int | None) -> None:
+        assert self.conversation_id is not None
+        widget = self.chat.add_answer()
+        self.current_answer = widget
+        job, message_id = self.backend.ask(
+            self.conversation_id, question, self.effort.effort(), user_message_id=user_message_id
+        )
+        widget.message_id = message_id
+        self.answer_job = job
+        job.yielded.connect(lambda e: self._answer_event(widget, e))
+        job.done.connect(lambda e: self._answer_done(widget, e))
+        job.failed.connect(lambda info: self._answer_failed(widget, info))
+        job.cancelled.connect(lambda: self._answer_stopped(widget, message_id))
+        self._answering(True)
+
+    def _answering(self, on: bool) -> None:
+        self.send_button.setVisible(not on)
+        self.stop_button.setVisible(on)
+        if not on:
+            self.answer_job = None
+            self.current_answer = None
+
+    def _answer_event(self, widget: AnswerWidget, event: object) -> None:
+        from desktop.core.llm.base import AnswerText, Reasoning
+        from desktop.core.rag.answer import SourcesFound
+
+        if isinstance(event, AnswerText):
+            widget.add_answer_text(event.text)
+        elif isinstance(event, Reasoning):
+            widget.add_reasoning(event.text)
+        elif isinstance(event, SourcesFound):
+            widget.add_sources(source_dicts(event.sources))
+
+    def _answer_done(self, widget: AnswerWidget, event: object) -> None:
+        if isinstance(event, AnswerSaved):
+            r = event.result
+            stats = ""
+            if r.timings.tokens_per_s:
+                stats = f"{r.timings.tokens} tokens · {r.timings.tokens_per_s:.1f} tok/s"
+            widget.finish(
+                r.answer,
+                r.reasoning,
+                source_dicts(r.sources),
+                [c.to_json() for c in r.citations],
+                "complete",
+                stats,
+            )
+        self._answering(False)
+
+    def _answer_failed(self, widget: AnswerWidget, info: ErrorInfo) -> None:
+        widget.show_error(info.message, info.hint)
+        self._answering(False)
+        if info.bug:
+            show_error(self, info)
+
+    def _answer_stopped(self, widget: AnswerWidget, message_id: int) -> None:
+        widget.flush()
+        widget.finish(widget.answer_text, widget.reasoning_text, widget.sources, [], "stopped")
+        self._answering(False)
+
+    def stop(self) -> None:
+        if self.answer_job is not None:
+            self.answer_job.cancel()
+
+    # --- sources -----------------------------------------------------------------------------
+
+    def show_source(self, source: dict[str, Any]) -> None:
+        self.preview.show_source(source)
+        sizes = self.splitter.sizes()
+        if sizes[2] < 200:
+            self.splitter.setSizes([sizes[0], max(400, sizes[1] - 320), 320])
+
+    # --- knowledge -----------------------------------------------------------------------------
+
+    def refresh_folders(self) -> None:
+        self.sidebar.library.show_folders(self.backend.chats.folders())
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder to your library")
+        if folder:
+            self.add_paths([Path(folder)])
+
+    def choose_files(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Add files to your library")
+        if files:
+            self.add_paths([Path(f) for f in files])
+
+    def add_paths(self, paths: list[Path]) -> Job | None:
+        """Index these folders/files (queued behind a running ingestion)."""
+        if self.ingest_job is not None:
+            self.pending_sync += paths
+            self.status.set_activity("Indexing queued…")
+            return None
+        progress = self.sidebar.library.progress
+        progress.reset()
+        progress.setVisible(True)
+        job = self.backend.ingest(paths)
+        self.ingest_job = job
+        job.yielded.connect(self._ingest_event)
+        job.done.connect(self._ingest_done)
+        job.failed.connect(self._ingest_failed)
+        job.cancelled.connect(self._ingest_cancelled)
+        self.status.set_activity("Indexing…")
+        return job
+
+    def resync(self) -> None:
+        folders = [Path(f.path) for f in self.backend.chats.folders()]
+        if folders:
+            self.add_paths(folders)
+
+    def _watched_change(self) -> None:
+        self.status.set_activity("Files changed: re-syncing…")
+        self.resync()
+
+    def remove_folder(self, path: str) -> None:
+        job = self.backend.remove_folder(path)
+        job.done.connect(lambda n: self._removed(path, n))
+        job.failed.connect(lambda info: show_error(self, info))
+
+    def _removed(self, path: str, files: int) -> None:
+        self.status.set_activity(f"Removed {Path(path).name} ({files} files) from the library")
+        self._refresh_store_count()
+
+    def _ingest_event(self, event: object) -> None:
+        from desktop.core.ingest.pipeline import FileDone, Started
+
+        progress = self.sidebar.library.progress
+        if isinstance(event, Started):
+            progress.started(event.total_files)
+        elif isinstance(event, FileDone):
+            progress.file_done(event.path, event.done, event.chunks, event.status == "failed")
+            self.status.set_activity(
+                f"Indexing {event.done}/{event.total}: {Path(event.path).name}"
+            )
+
+    def _ingest_done(self, event: object) -> None:
+        self._ingest_ended()
+        if isinstance(event, FolderSynced):
+            s = event.summary
+            failed = f", {len(s.failed)} failed" if s.failed else ""
+            self.status.set_activity(
+                f"Indexed: {s.added} added, {s.updated} updated, {s.removed} removed{failed}"
+            )
+            self.status.set_store("ready", f"{s.chunks:,} chunks")
+            self.chat.set_empty_text(True)
+
+    def _ingest_failed(self, info: ErrorInfo) -> None:
+        self._ingest_ended()
+        self.status.set_activity("Indexing failed")
+        show_error(self, info, "Indexing failed")
+
+    def _ingest_cancelled(self) -> None:
+        self._ingest_ended()
+        self.status.set_activity("Indexing cancelled")
+
+    def _ingest_ended(self) -> None:
+        self.ingest_job = None
+        self.sidebar.library.progress.setVisible(False)
+        self.refresh_folders()
+        if self.pending_sync:
+            paths, self.pending_sync = list(dict.fromkeys(self.pending_sync)), []
+            self.add_paths(paths)
+
+    def cancel_ingest(self) -> None:
+        self.pending_sync = []
+        if self.ingest_job is not None:
+            self.ingest_job.cancel()
+
+    def _refresh_store_count(self) -> None:
+        from desktop.gui.workers import run_job
+
+        run_job(
+            lambda cancel: self.backend.store(cancel).count(),
+            on_done=lambda n: self.status.set_store("ready", f"{n:,} chunks"),
+        )
+
+    # --- drag and drop ---------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802
+        if local_paths(event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802
+        paths = local_paths(event.mimeData().urls())
+        if paths:
+            event.acceptProposedAction()
+            self.add_paths(paths)
+
+    # --- dialogs ------------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        """Settings… (the settings dialog is hooked in here)."""
+        QMessageBox.information(self, "Settings", "The settings dialog is coming soon.")
+
+    def open_models(self) -> None:
+        """Models… (the models dialog is hooked in here)."""
+        QMessageBox.information(self, "Models", "The models dialog is coming soon.")
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Fathom",
+            f"<b>Fathom {__version__}</b><br>Chat with your own documents, locally.<br><br>"
+            f"Library: {self.backend.paths.base}",
+        )
+
+
+def local_paths(urls: list[QUrl]) -> list[Path]:
+    return [Path(u.toLocalFile()) for u in urls if u.isLocalFile() and u.toLocalFile()]

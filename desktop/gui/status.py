@@ -1,0 +1,52 @@
+"""The status bar: the model, the store, and indexing activity."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+
+
+class StatusPanel:
+    """Three labels in a status bar; a busy bar while the model loads."""
+
+    def __init__(self, bar: QStatusBar) -> None:
+        self.model = QLabel("Model: not loaded", bar)
+        self.model.setAccessibleName("Model status")
+        self.model_busy = QProgressBar(bar)
+        self.model_busy.setAccessibleName("Model loading")
+        self.model_busy.setRange(0, 0)
+        self.model_busy.setFixedWidth(80)
+        self.model_busy.setFixedHeight(10)
+        self.model_busy.setTextVisible(False)
+        self.model_busy.setVisible(False)
+        self.store = QLabel("Store: opening…", bar)
+        self.store.setAccessibleName("Store status")
+        self.activity = QLabel("", bar)
+        self.activity.setAccessibleName("Indexing activity")
+        bar.addWidget(self.activity, 1)
+        for w in (self.store, self.model_busy, self.model):
+            bar.addPermanentWidget(w)
+        self._widgets: list[QWidget] = [self.model, self.store, self.activity]
+
+    def set_model(self, state: str, detail: str) -> None:
+        self.model_busy.setVisible(state == "loading")
+        text = {
+            "not loaded": "Model: not loaded",
+            "loading": "Model: loading…",
+            "ready": f"Model: {detail}",
+            "failed": "Model: not available",
+        }.get(state, f"Model: {state}")
+        self.model.setText(text)
+        self.model.setToolTip(detail)
+
+    def set_store(self, state: str, detail: str) -> None:
+        text = {
+            "opening": "Store: opening…",
+            "ready": f"Store: {detail}",
+            "failed": "Store: unavailable",
+            "locked": "Store: in use by another Fathom",
+        }.get(state, f"Store: {state}")
+        self.store.setText(text)
+        self.store.setToolTip(detail)
+
+    def set_activity(self, text: str) -> None:
+        self.activity.setText(text)

@@ -1,0 +1,211 @@
+"""The main window on real components: a Milvus Lite store on disk, the ONNX embedder,
+and (slow tests) the gemma3 GGUF through llama.cpp."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from pytestqt.qtbot import QtBot
+
+from desktop.core.chats import ChatStore
+from desktop.core.paths import Paths
+from desktop.gui.app import EXIT_STORE_LOCKED, MainWindow
+from desktop.gui.chat_view import AnswerWidget, SourceRow, file_url
+
+DOCS = Path(__file__).resolve().parents[1] / "data" / "documents"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """Three readable documents and one corrupt PDF."""
+    out = tmp_path / "library"
+    out.mkdir()
+    for name in ("checklist.md", "notes.rst", "handbook.html"):
+        shutil.copy(DOCS / "good" / name, out / name)
+    shutil.copy(DOCS / "bad" / "corrupt.pdf", out / "corrupt.pdf")
+    return out
+
+
+@pytest.fixture
+def embedding(monkeypatch: pytest.MonkeyPatch, onnx_model_dir: Path) -> Path:
+    monkeypatch.setenv("FATHOM_EMBEDDING__MODEL", str(onnx_model_dir))
+    return onnx_model_dir
+
+
+def open_window(qtbot: QtBot, home: Path, *, load_model: bool) -> MainWindow:
+    window = MainWindow(Paths(home), load_model=load_model)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.backend._store is not None, timeout=60_000)
+    return window
+
+
+def drop(window: MainWindow, *paths: Path) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    event = QDropEvent(
+        QPointF(QPoint(100, 100)),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)
+
+
+def ingest_by_drop(qtbot: QtBot, window: MainWindow, folder: Path) -> None:
+    drop(window, folder)
+    assert window.ingest_job is not None
+    assert window.sidebar.library.progress.isVisible()
+    qtbot.waitUntil(lambda: window.ingest_job is None, timeout=120_000)
+
+
+def test_a_dropped_folder_is_indexed_searchable_and_its_failure_listed(
+    qtbot: QtBot, fathom_home: Path, folder: Path, embedding: Path
+) -> None:
+    window = open_window(qtbot, fathom_home, load_model=False)
+    ingest_by_drop(qtbot, window, folder)
+
+    (known,) = window.backend.chats.folders()
+    assert known.path == str(folder.resolve())
+    assert known.files == 3 and known.chunks > 0 and known.last_sync > 0
+    assert [Path(p).name for p, _ in known.failures] == ["corrupt.pdf"]
+    shown = window.sidebar.library.failures_shown()
+    assert len(shown) == 1 and shown[0].startswith("corrupt.pdf: ") and len(shown[0]) > 15
+    assert "chunks" in window.status.store.text()
+
+    job = window.backend.search("spare radio module for the handheld", 3)
+    with qtbot.waitSignal(job.done, timeout=60_000) as found:
+        pass
+    sources = found.args[0]
+    assert sources and Path(sources[0].path).name == "checklist.md"
+
+
+def test_a_second_window_on_the_same_store_is_told_and_exits(
+    qtbot: QtBot, fathom_home: Path, embedding: Path
+) -> None:
+    window = open_window(qtbot, fathom_home, load_model=False)  # holds the store
+    proc = subprocess.run(
+        [sys.executable, "-m", "desktop", "gui", "--quit-after", "8"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert window.backend._store is not None
+    assert proc.returncode == EXIT_STORE_LOCKED, proc.stderr
+    assert "in use by another Fathom" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_conversations_rename_search_delete_and_export(
+    qtbot: QtBot, fathom_home: Path, tmp_path: Path
+) -> None:
+    window = MainWindow(Paths(fathom_home), autostart=False)
+    qtbot.addWidget(window)
+    chats = window.backend.chats
+    a = chats.create()
+    chats.add_user_message(a.id, "Where is the spare radio?")
+    mid = chats.start_answer(a.id)
+    source = {
+        "rank": 1,
+        "path": "/d/checklist.md",
+        "page": 0,
+        "heading": "Before leaving",
+        "score": 1.0,
+        "text": "Charge the handheld and pack the spare radio module.",
+    }
+    chats.finish_answer(
+        mid,
+        "In the pack [1] [3].",
+        "thinking",
+        [source],
+        [
+            {"number": 1, "path": "/d/checklist.md", "verified": True},
+            {"number": 3, "path": "", "verified": False, "problem": "no [3]"},
+        ],
+    )
+    b = chats.create("Other")
+    window.refresh_conversations()
+    assert window.sidebar.conversations.list.count() == 2
+    window.sidebar.conversations.search.setText("radio")
+    assert window.sidebar.conversations.list.count() == 1
+    window.sidebar.conversations.list.setCurrentRow(0)
+    assert window.conversation_id == a.id
+    answer = next(w for w in window.chat.messages() if isinstance(w, AnswerWidget))
+    assert answer.reasoning_toggle.isVisibleTo(window) and "3" in answer.note.text()
+    rows = answer.sources_box.findChildren(SourceRow)
+    assert len(rows) == 1
+    rows[0].clicked.emit(rows[0].source)
+    assert window.preview.isVisibleTo(window)
+    assert "spare radio" in window.preview.passage.toPlainText()
+    assert file_url({"path": "/d/x.pdf", "page": 4}).toString() == "file:///d/x.pdf#page=4"
+    out = window.export_conversation(path=str(tmp_path / "c.md"))
+    text = Path(out).read_text()
+    assert "In the pack" in text and "/d/checklist.md — Before leaving" in text
+    window.delete_conversation(b.id, confirm=False)
+    assert [c.id for c in chats.conversations()] == [a.id]
+
+
+@pytest.mark.slow
+def test_ask_streams_with_sources_stop_cancels_and_chats_reload(
+    qtbot: QtBot,
+    fathom_home: Path,
+    folder: Path,
+    embedding: Path,
+    gemma_gguf: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FATHOM_LLM__MODEL", str(gemma_gguf))
+    monkeypatch.setenv("FATHOM_LLM__N_CTX", "2048")
+    monkeypatch.setenv("FATHOM_LLM__MAX_TOKENS", "48")
+    window = open_window(qtbot, fathom_home, load_model=True)
+    ingest_by_drop(qtbot, window, folder)
+    qtbot.waitUntil(lambda: window.backend.model.ready, timeout=120_000)
+    assert "CPU" in window.status.model.text() or "GPU" in window.status.model.text()
+
+    streamed: list[str] = []
+    window.composer.setPlainText("What should be packed before leaving?")
+    window.send()
+    job = window.answer_job
+    assert job is not None and window.stop_button.isVisibleTo(window)
+    job.yielded.connect(lambda e: streamed.append(type(e).__name__))
+    widget = window.current_answer
+    assert widget is not None
+    with qtbot.waitSignal(job.done, timeout=120_000):
+        pass
+    assert streamed.count("AnswerText") > 3  # tokens came one by one
+    assert widget.answer_text.strip()
+    assert widget.body.text().strip() and widget.sources
+    assert widget.sources_box.findChildren(SourceRow)
+    assert window.answer_job is None and window.send_button.isVisibleTo(window)
+
+    window.composer.setPlainText("Tell me about the station notes.")
+    window.send()
+    job, stopped = window.answer_job, window.current_answer
+    assert job is not None and stopped is not None
+    job.yielded.connect(lambda e: window.stop() if type(e).__name__ == "AnswerText" else None)
+    with qtbot.waitSignal(job.cancelled, timeout=120_000):
+        pass
+    assert "Stopped" in stopped.note.text() and window.answer_job is None
+    conversation = window.conversation_id
+    window.close()
+
+    chats = ChatStore(Paths(fathom_home).chats_db)
+    msgs = chats.messages(conversation)  # type: ignore[arg-type]
+    assert [m.status for m in msgs if m.role == "assistant"] == ["complete", "stopped"]
+    chats.close()
+    again = MainWindow(Paths(fathom_home), autostart=False)
+    qtbot.addWidget(again)
+    assert again.sidebar.conversations.list.count() == 1
+    again.sidebar.conversations.list.setCurrentRow(0)
+    answers = [w for w in again.chat.messages() if isinstance(w, AnswerWidget)]
+    assert len(answers) == 2 and answers[0].answer_text == msgs[1].content
+    assert answers[0].sources_box.findChildren(SourceRow)
+    again.close()
