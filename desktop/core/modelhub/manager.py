@@ -268,6 +268,8 @@ def add_model(services: Services, path: Path | str) -> InstalledModel:
         if not any(_same(p, path) for p in registry[kind]):
             registry[kind].append(str(path))
             _save_registry(services, registry)
+    if kind == "chat" and not any(m.active for m in list_models(services) if m.kind == "chat"):
+        _choose(services, "llm.model", str(path))  # the first chat model is the one used
     return next(m for m in list_models(services) if m.kind == kind and _same(m.path, path))
 
 
