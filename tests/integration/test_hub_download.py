@@ -16,6 +16,7 @@ import os
 import random
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
@@ -571,3 +572,41 @@ def test_embedder_download_cut_off_is_a_model_error_then_completes(
         onnx_model_dir / "onnx" / "model.onnx"
     ).read_bytes()
     np.testing.assert_allclose(vector, minilm_reference, rtol=1e-5, atol=1e-6)
+
+
+# --- fathom setup --yes -------------------------------------------------------------------
+
+
+def _gguf_with_header(arch: str, size: int) -> bytes:
+    """A GGUF whose header names ``arch``, padded with random bytes to ``size``."""
+    key, value = b"general.architecture", arch.encode()
+    kv = struct.pack("<Q", len(key)) + key + struct.pack("<I", 8)
+    kv += struct.pack("<Q", len(value)) + value
+    header = b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + kv
+    return header + random.Random(7).randbytes(size - len(header))
+
+
+def test_setup_yes_downloads_verifies_and_uses_the_chat_model(
+    onnx_model_dir: Path, fathom_home: Path, tmp_path: Path
+) -> None:
+    chat = _gguf_with_header("llama", 3 << 20)
+    with HubServer({"test/chat": {"chat.gguf": chat}}) as server:
+        cmd = [sys.executable, "-m", "desktop", "setup", "--yes"]
+        cmd += ["--repo", "test/chat", "--file", "chat.gguf", "--embedding", str(onnx_model_dir)]
+        result = subprocess.run(
+            cmd,
+            env=_pull_env(server, tmp_path),
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+    assert result.returncode == 0, result.stderr
+    target = fathom_home / "models" / "chat.gguf"
+    assert target.read_bytes() == chat
+    assert f"Verified: SHA-256 {hashlib.sha256(chat).hexdigest()}" in result.stdout
+    assert "Set up. Next: fathom ingest FOLDER" in result.stdout
+    settings = json.loads((fathom_home / "settings.json").read_text())
+    assert settings["llm"]["model"] == str(target)
+    assert settings["embedding"]["model"] == str(onnx_model_dir)
