@@ -119,7 +119,7 @@ class AnswerWidget(QFrame):
         self.unverified: dict[int, str] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 10, 14, 10)
-        layout.setSpacing(6)
+        layout.setSpacing(8)
 
         self.reasoning_toggle = QToolButton(self)
         self.reasoning_toggle.setObjectName("reasoningToggle")

@@ -56,6 +56,7 @@ class IndexingProgress(QFrame):
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
         self.current = QLabel("Preparing…", self)
+        self.current.setMinimumWidth(10)
         self.current.setObjectName("muted")
         self.current.setAccessibleName("File being indexed")
         layout.addWidget(self.current)
@@ -71,6 +72,7 @@ class IndexingProgress(QFrame):
         row.addWidget(self.cancel_button)
         layout.addLayout(row)
         self.counts = QLabel(self)
+        self.counts.setWordWrap(True)
         self.counts.setAccessibleName("Indexing counts")
         layout.addWidget(self.counts)
         self.reset()
@@ -178,6 +180,7 @@ class LibraryPanel(QWidget):
             sync.setForeground(0, QBrush(QColor("#808080")))
             sync.setFlags(Qt.ItemFlag.ItemIsEnabled)
             item.addChild(sync)
+            sync.setFirstColumnSpanned(True)
             if f.failures:
                 fails = QTreeWidgetItem([f"⚠ {len(f.failures)} failed", "", ""])
                 fails.setForeground(0, QBrush(QColor("#d9534f")))
@@ -185,7 +188,9 @@ class LibraryPanel(QWidget):
                     child = QTreeWidgetItem([f"{Path(path).name}: {why}", "", ""])
                     child.setToolTip(0, f"{path}\n{why}")
                     fails.addChild(child)
+                    child.setFirstColumnSpanned(True)
                 item.addChild(fails)
+                fails.setFirstColumnSpanned(True)
             self.tree.addTopLevelItem(item)
             if f.failures:
                 item.setExpanded(True)

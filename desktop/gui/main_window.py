@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         self.send_button.clicked.connect(self.send)
         controls.addWidget(self.send_button)
         self.stop_button = QPushButton("Stop", bottom)
+        self.stop_button.setObjectName("danger")
         self.stop_button.setAccessibleName("Stop the answer")
         self.stop_button.setToolTip("Stop the answer (Esc)")
         self.stop_button.clicked.connect(self.stop)
@@ -178,6 +179,8 @@ class MainWindow(QMainWindow):
         self.effort.setCurrentIndex(max(0, self.effort.findData(effort)))
         if self.backend.settings_problem is not None:
             show_error(self, self.backend.settings_problem, "Settings")
+        elif self._load_model:
+            self.offer_setup(services)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         if self.answer_job is not None:
@@ -499,13 +502,50 @@ class MainWindow(QMainWindow):
 
     # --- dialogs ------------------------------------------------------------------------
 
-    def open_settings(self) -> None:
-        """Settings… (the settings dialog is hooked in here)."""
-        QMessageBox.information(self, "Settings", "The settings dialog is coming soon.")
+    def open_settings(self) -> QWidget | None:
+        """Settings…: saved model settings reload the model in the background."""
+        from desktop.gui.settings_dialog import SettingsDialog
 
-    def open_models(self) -> None:
-        """Models… (the models dialog is hooked in here)."""
-        QMessageBox.information(self, "Models", "The models dialog is coming soon.")
+        if self.backend.services is None:
+            self.statusBar().showMessage("Fathom is still starting; try again in a moment.", 4000)
+            return None
+        dialog = SettingsDialog(self.backend.services, self)
+        dialog.settings_saved.connect(self._settings_saved)
+        dialog.open()  # window-modal, without a nested event loop
+        return dialog
+
+    def _settings_saved(self, keys: list[str]) -> None:
+        generation = ("llm.temperature", "llm.max_tokens", "llm.reasoning_effort")
+        if any(k.startswith("llm.") and k not in generation for k in keys):
+            self._reload_model()
+
+    def open_models(self) -> QWidget | None:
+        """Models…: choosing another chat model loads it in the background."""
+        from desktop.gui.models_dialog import ModelsDialog
+
+        if self.backend.services is None:
+            self.statusBar().showMessage("Fathom is still starting; try again in a moment.", 4000)
+            return None
+        dialog = ModelsDialog(self.backend.services, self)
+        dialog.chat_model_changed.connect(lambda _path: self._reload_model())
+        dialog.open()
+        return dialog
+
+    def offer_setup(self, services: Any) -> QWidget | None:
+        """The first-run wizard, when a local model is wanted and none is installed."""
+        from desktop.gui.setup_wizard import SetupWizard, needs_setup
+
+        if not needs_setup(services):
+            return None
+        wizard = SetupWizard(services, self)
+        wizard.setup_saved.connect(lambda _path: self._reload_model())
+        wizard.open()
+        return wizard
+
+    def _reload_model(self) -> None:
+        if self._load_model:
+            self.backend.model.unload()
+            self.backend.model.load()
 
     def about(self) -> None:
         QMessageBox.about(

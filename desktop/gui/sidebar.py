@@ -54,6 +54,8 @@ class ConversationList(QWidget):
         self.list = QListWidget(self)
         self.list.setObjectName("conversations")
         self.list.setAccessibleName("Conversation list")
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.list.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
         self.list.currentItemChanged.connect(self._current)
