@@ -108,3 +108,30 @@ def test_wizard_downloads_the_recommended_model(
     assert target.read_bytes() == blob
     assert load_settings(services.paths.settings_file).llm.model == str(target.resolve())
     assert not needs_setup(services)
+
+
+@pytest.mark.slow
+def test_first_launch_without_a_model_opens_the_wizard(qtbot: QtBot, fathom_home: Path) -> None:
+    """The main window's hooks: the wizard on a first launch, Settings… and Models…."""
+    from desktop.core.paths import Paths
+    from desktop.gui.main_window import MainWindow
+    from desktop.gui.models_dialog import ModelsDialog
+    from desktop.gui.settings_dialog import SettingsDialog
+
+    window = MainWindow(Paths(fathom_home))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: bool(window.findChildren(SetupWizard)), timeout=60_000)
+    [wizard] = window.findChildren(SetupWizard)
+    assert wizard.isVisible() and wizard.isModal()
+    wizard.reject()
+    settings = window.open_settings()
+    assert isinstance(settings, SettingsDialog) and settings.isVisible()
+    settings.reject()
+    models = window.open_models()
+    assert isinstance(models, ModelsDialog)
+    with qtbot.waitSignal(models.operation_finished, timeout=30_000):
+        pass
+    assert models.table.rowCount() == 0
+    models.reject()
+    window.close()
