@@ -518,6 +518,10 @@ class MainWindow(QMainWindow):
         generation = ("llm.temperature", "llm.max_tokens", "llm.reasoning_effort")
         if any(k.startswith("llm.") and k not in generation for k in keys):
             self._reload_model()
+        if any(k.startswith(("store.", "embedding.")) for k in keys):
+            self.statusBar().showMessage(
+                "Store and embedding settings apply when Fathom starts again.", 8000
+            )
 
     def open_models(self) -> QWidget | None:
         """Models…: choosing another chat model loads it in the background."""

@@ -125,8 +125,16 @@ def test_first_launch_without_a_model_opens_the_wizard(qtbot: QtBot, fathom_home
     [wizard] = window.findChildren(SetupWizard)
     assert wizard.isVisible() and wizard.isModal()
     wizard.reject()
+    qtbot.waitUntil(lambda: window.backend._store is not None, timeout=60_000)
     settings = window.open_settings()
     assert isinstance(settings, SettingsDialog) and settings.isVisible()
+    # Testing the store the window holds open: it answers, and the window's stays usable.
+    result = settings.store_test.result
+    qtbot.mouseClick(settings.store_test.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: result.text()[:1] in ("✓", "✗"), timeout=30_000)
+    assert result.text().startswith("✓ Milvus Lite directory"), result.text()
+    assert "library 'default'" in result.text()
+    assert window.backend._store.count() == 0
     settings.reject()
     models = window.open_models()
     assert isinstance(models, ModelsDialog)
