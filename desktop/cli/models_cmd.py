@@ -114,20 +114,24 @@ def pull_with_progress(repo_id: str, filename: str, revision: str | None, dest: 
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, transient=True) as bar:
-        task = bar.add_task(filename, total=None)
-        try:
+    finished: DownloadDone | None = None
+    try:
+        with Progress(*columns, transient=True) as bar:
+            task = bar.add_task(filename, total=None)
             for event in events:
                 if isinstance(event, DownloadProgress):
                     label = "checking the partial file" if event.phase == "rehash" else filename
                     bar.update(task, completed=event.done, total=event.total, description=label)
-                elif isinstance(event, DownloadDone):
-                    return _done(event)
-        except KeyboardInterrupt:
-            cancel.cancel()
-            print("Stopped; run the same command again to resume.", file=sys.stderr)
-            raise Cancelled() from None
-    raise Cancelled()
+                else:
+                    finished = event
+    except KeyboardInterrupt:
+        cancel.cancel()
+        events.close()  # closes the part file now
+        print("Stopped; run the same command again to resume.", file=sys.stderr)
+        raise Cancelled() from None
+    if finished is None:
+        raise Cancelled()
+    return _done(finished)
 
 
 def _drain(events: Iterator[DownloadProgress | DownloadDone]) -> Path:

@@ -222,7 +222,7 @@ def download(
     revision: str | None = None,
     cancel: CancelToken | None = None,
     disk_usage: Callable[[Path], Any] = shutil.disk_usage,
-) -> Iterator[DownloadProgress | DownloadDone]:
+) -> Generator[DownloadProgress | DownloadDone, None, None]:
     """Fetch ``filename`` of ``repo_id`` into ``dest_dir / filename``; see the module doc.
 
     Raises ``DownloadError`` (network, disk, verification, offline mode) and ``Cancelled``.
