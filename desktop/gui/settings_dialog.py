@@ -112,6 +112,19 @@ FRIENDLY = {
     "underscores (no spaces).",
 }
 
+# Choices shown in words (the value saved stays the setting's own).
+CHOICE_LABELS = {
+    "llm.backend": {
+        "llama_cpp": "llama.cpp: a GGUF model on this computer",
+        "openai": "An OpenAI-compatible server",
+    },
+    "llm.kv_cache_type": {
+        "f16": "f16 (full precision)",
+        "q8_0": "q8_0 (half the memory)",
+        "q4_0": "q4_0 (a quarter of the memory)",
+    },
+}
+
 # What the lowest value of a spin box means, where it is "decide for me".
 SPECIAL = {
     "llm.n_ctx": "Auto (largest that fits)",
@@ -210,7 +223,9 @@ class SettingRow:
     def _make_editor(self, info: KeyInfo, parent: QWidget) -> QWidget:
         if info.kind == "choice":
             combo = QComboBox(parent)
-            combo.addItems(list(info.choices))
+            shown = CHOICE_LABELS.get(info.key, {})
+            for choice in info.choices:
+                combo.addItem(shown.get(choice, choice), choice)
             return combo
         if info.kind == "bool":
             return QCheckBox(parent)
@@ -242,7 +257,7 @@ class SettingRow:
     def value(self) -> Any:
         e = self.editor
         if isinstance(e, QComboBox):
-            return e.currentText()
+            return e.currentData()
         if isinstance(e, QCheckBox):
             return e.isChecked()
         if isinstance(e, QSpinBox):
@@ -255,7 +270,7 @@ class SettingRow:
     def set_value(self, value: Any) -> None:
         e = self.editor
         if isinstance(e, QComboBox):
-            e.setCurrentText(str(value))
+            e.setCurrentIndex(max(0, e.findData(str(value))))
         elif isinstance(e, QCheckBox):
             e.setChecked(bool(value))
         elif isinstance(e, QSpinBox):
@@ -467,6 +482,9 @@ class SettingsDialog(QDialog):
         row = SettingRow(info, page)
         self.rows[info.key] = row
         label = QLabel(_label(info.key) + ":", page)
+        # Level with the editor, not with the message that may show under it.
+        label.setMinimumHeight(row.editor.sizeHint().height())
+        label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         label.setBuddy(row.editor)
         label.setToolTip(row.editor.toolTip())
         form.addRow(label, row.field)
@@ -477,6 +495,7 @@ class SettingsDialog(QDialog):
     def _add_api_key(self, form: QFormLayout, page: QWidget) -> None:
         self.api_key = SecretRow("llm_api_key", "API key", page)
         label = QLabel("API key:", page)
+        label.setMinimumHeight(self.api_key.editor.sizeHint().height())
         label.setBuddy(self.api_key.editor)
         label.setToolTip(self.api_key.editor.toolTip())
         form.addRow(label, self.api_key.field)
@@ -488,6 +507,7 @@ class SettingsDialog(QDialog):
     def _add_store_backend(self, form: QFormLayout, page: QWidget) -> None:
         self.token = SecretRow("store_token", "Store token", page)
         token_label = QLabel("Token:", page)
+        token_label.setMinimumHeight(self.token.editor.sizeHint().height())
         token_label.setBuddy(self.token.editor)
         token_label.setToolTip(self.token.editor.toolTip())
         form.addRow(token_label, self.token.field)

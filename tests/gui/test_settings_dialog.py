@@ -10,7 +10,14 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QDoubleSpinBox, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
 from pytestqt.qtbot import QtBot
 
 from desktop.core.secrets import get_secret
@@ -68,7 +75,8 @@ def test_editors_follow_the_typed_settings(dialog: SettingsDialog) -> None:
     assert isinstance(temperature, QDoubleSpinBox) and temperature.maximum() == 2.0
     assert "per answer" in top_k.toolTip()
     effort = dialog.rows["llm.reasoning_effort"].editor
-    assert [effort.itemText(i) for i in range(effort.count())] == ["low", "medium", "high"]  # type: ignore[attr-defined]
+    assert isinstance(effort, QComboBox)
+    assert [effort.itemData(i) for i in range(effort.count())] == ["low", "medium", "high"]
     n_ctx = dialog.rows["llm.n_ctx"].editor
     assert isinstance(n_ctx, QSpinBox) and n_ctx.text().startswith("Auto")
     titles = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
@@ -143,19 +151,28 @@ def test_the_token_goes_to_the_keyring_never_to_the_settings_file(
     assert "s3cret-token" not in services.paths.settings_file.read_text()
 
 
-def test_switching_to_a_server_shows_its_fields(dialog: SettingsDialog) -> None:
+def test_switching_to_a_server_shows_its_fields_and_saves_the_choice(
+    qtbot: QtBot, dialog: SettingsDialog, services: Services
+) -> None:
     dialog.tabs.setCurrentIndex(0)
     base_url = dialog.rows["llm.base_url"]
     assert not base_url.field.isVisible() and not dialog.api_key.editor.isVisible()
-    dialog.rows["llm.backend"].editor.setCurrentText("openai")  # type: ignore[attr-defined]
+    backend = dialog.rows["llm.backend"].editor
+    assert isinstance(backend, QComboBox)
+    backend.setCurrentIndex(backend.findData("openai"))
+    assert backend.currentText() == "An OpenAI-compatible server"
     assert base_url.field.isVisible() and dialog.api_key.editor.isVisible()
+    base_url.set_value("http://localhost:8080/v1")
+    _ok(qtbot, dialog)
+    saved = load_settings(services.paths.settings_file).llm
+    assert (saved.backend, saved.base_url) == ("openai", "http://localhost:8080/v1")
 
 
 def test_test_connection_reports_an_unreachable_server(
     qtbot: QtBot, dialog: SettingsDialog
 ) -> None:
     """Port 9 (discard) on this machine refuses connections: the error comes fast."""
-    dialog.rows["llm.backend"].editor.setCurrentText("openai")  # type: ignore[attr-defined]
+    dialog.rows["llm.backend"].set_value("openai")
     dialog.rows["llm.base_url"].editor.setText("http://127.0.0.1:9/v1")  # type: ignore[attr-defined]
     result = dialog.llm_test.result
     qtbot.mouseClick(dialog.llm_test.button, Qt.MouseButton.LeftButton)
