@@ -462,9 +462,12 @@ class SettingsDialog(QDialog):
             elif title == "Store":
                 self._add_store_backend(form, page)
             self.tabs.addTab(page, title)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
+        std = QDialogButtonBox.StandardButton
+        self.buttons = QDialogButtonBox(std.Ok | std.Cancel | std.RestoreDefaults, self)
+        defaults = self.buttons.button(std.RestoreDefaults)
+        defaults.setAccessibleName("Restore the defaults of this section")
+        defaults.setToolTip("Put this section's settings back to their defaults (OK saves).")
+        defaults.clicked.connect(self.on_restore_defaults_clicked)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setAccessibleName("Save settings")
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName(
             "Close without saving"
@@ -513,6 +516,13 @@ class SettingsDialog(QDialog):
         form.addRow(token_label, self.token.field)
         self.store_test = ConnectionTest("store", self._store_check, page)
         self.store_test.add_to(form)
+
+    def on_restore_defaults_clicked(self) -> None:
+        """The shown section's settings back to their defaults (saved by OK)."""
+        page = self.tabs.currentWidget()
+        for row in self.rows.values():
+            if row.field.parentWidget() is page and row.field.isEnabled():
+                row.set_value(row.info.default)
 
     # --- live checks ------------------------------------------------------------------
 

@@ -132,6 +132,20 @@ def test_a_bad_value_is_shown_and_nothing_is_saved(
     assert (saved.store.library, saved.rag.top_k) == ("manuals", 7)
 
 
+def test_restore_defaults_resets_the_shown_section(
+    qtbot: QtBot, dialog: SettingsDialog, services: Services
+) -> None:
+    dialog.rows["rag.top_k"].set_value(12)
+    dialog.rows["llm.temperature"].set_value(1.5)
+    dialog.tabs.setCurrentIndex(1)  # Retrieval
+    restore = dialog.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
+    qtbot.mouseClick(restore, Qt.MouseButton.LeftButton)
+    assert dialog.rows["rag.top_k"].value() == 5
+    assert dialog.rows["llm.temperature"].value() == 1.5  # another section: kept
+    _ok(qtbot, dialog)
+    assert load_settings(services.paths.settings_file).llm.temperature == 1.5
+
+
 def test_the_token_goes_to_the_keyring_never_to_the_settings_file(
     qtbot: QtBot, dialog: SettingsDialog, services: Services
 ) -> None:
