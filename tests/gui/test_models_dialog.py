@@ -70,7 +70,11 @@ def _cells(dlg: ModelsDialog) -> list[list[str]]:
 
 @pytest.mark.slow
 def test_add_lists_a_real_gguf_and_use_makes_it_active(
-    qtbot: QtBot, services: Services, gemma_gguf: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    services: Services,
+    gemma_gguf: Path,
+    tiny_gpt_oss: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     dlg = _dialog(qtbot, services)
     assert dlg.table.rowCount() == 0
@@ -83,15 +87,24 @@ def test_add_lists_a_real_gguf_and_use_makes_it_active(
         gemma_gguf.stat().st_size / 1e6, abs=0.1
     )
     assert "Added" in dlg.message.text()
-    assert dlg.use_button.isEnabled()  # the added model is selected
 
+    _pick(monkeypatch, tiny_gpt_oss)
+    _click(qtbot, dlg, dlg.add_button)
+    rows = _cells(dlg)
+    assert sorted(r[1] for r in rows) == ["Chat (gemma3)", "Chat (gpt-oss)"]
+    [other] = [r for r, m in enumerate(dlg.models) if not m.active]
+    dlg.table.selectRow(other)
+    wanted = str(dlg.models[other].path)
+    assert dlg.use_button.isEnabled()
     with qtbot.waitSignal(dlg.chat_model_changed, timeout=30_000) as changed:
         qtbot.mouseClick(dlg.use_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dlg.add_button.isEnabled())
-    assert changed.args == [str(gemma_gguf.resolve())]
-    assert _cells(dlg)[0][3] == "✓ active"
+    assert changed.args == [wanted]
+    assert [r[3] for r in _cells(dlg) if r[4] == wanted] == ["✓ active"]
+    assert [r[3] for r in _cells(dlg)].count("✓ active") == 1
+    assert not dlg.use_button.isEnabled()  # the active one is selected
     saved = json.loads(services.paths.settings_file.read_text())
-    assert saved["llm"]["model"] == str(gemma_gguf.resolve())
+    assert saved["llm"]["model"] == wanted
 
 
 def test_a_file_that_is_not_gguf_is_refused_with_a_message(
