@@ -393,10 +393,9 @@ def test_pull_reports_a_disk_that_fills_up_during_the_download(
         assert hub.stalled.wait(timeout=60), "the download never reached the stall"
         inside = Path(f"/proc/{proc.pid}/root") / models.relative_to("/")
         assert (inside / (GGUF_FILE + ".part")).exists()
-        with (inside / "filler").open("wb") as filler, pytest.raises(OSError) as full:
+        with (inside / "filler").open("wb", buffering=0) as filler, pytest.raises(OSError) as full:
             while True:
                 filler.write(bytes(1 << 20))
-                filler.flush()
         assert full.value.errno == errno.ENOSPC
         hub.release()
         out, err = proc.communicate(timeout=60)
@@ -457,6 +456,23 @@ def test_download_events_cancel_and_resume(
     [again] = list(download(GGUF_REPO, GGUF_FILE, dest))
     assert isinstance(again, DownloadDone) and again.already_present
     assert not _resolve_gets(local_hub, GGUF_FILE)
+
+
+def test_a_part_file_of_another_version_is_not_resumed(
+    local_hub: HubServer, blob: bytes, tmp_path: Path
+) -> None:
+    """The file changed on the hub since the part was written: start over, not mix."""
+    part = tmp_path / (GGUF_FILE + ".part")
+    part.write_bytes(blob[: 5 << 20])
+    (tmp_path / (GGUF_FILE + ".part.digest")).write_text("0" * 64 + "\n")
+
+    *_, done = download(GGUF_REPO, GGUF_FILE, tmp_path)
+
+    assert isinstance(done, DownloadDone) and done.resumed_from == 0
+    assert done.path.read_bytes() == blob
+    [get] = _resolve_gets(local_hub, GGUF_FILE)
+    assert get.range_start is None and get.body_bytes == BLOB_SIZE
+    assert sorted(p.name for p in tmp_path.iterdir()) == [GGUF_FILE]
 
 
 def test_download_checks_free_space_first(local_hub: HubServer, tmp_path: Path) -> None:

@@ -206,6 +206,13 @@ def check_free_space(
         )
 
 
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
 def _disk_full(exc: OSError, part: Path, done: int) -> DownloadError:
     return DownloadError(
         f"The disk is full: writing {part.name} failed after {_human(done)} ({exc.strerror}).",
@@ -244,17 +251,20 @@ def download(
         yield DownloadDone(final, remote.size, "", 0, already_present=True)
         return
     final.parent.mkdir(parents=True, exist_ok=True)
-    have = part.stat().st_size if part.is_file() else 0
-    if have > remote.size:  # not a prefix of this file
-        part.unlink()
-        have = 0
-    check_free_space(final.parent, remote.size - have, disk_usage)
     digest = _Digest(remote)
     if not digest.expected:
         raise DownloadError(
             f"The hub publishes no checksum for {name}, so it cannot be verified.",
             "Download it yourself and add it with 'fathom models add PATH'.",
         )
+    # The part file is only resumed for the same file: its expected digest sits beside it.
+    label = part.with_name(part.name + ".digest")
+    have = part.stat().st_size if part.is_file() else 0
+    if have and (have > remote.size or _read(label) != digest.expected):
+        part.unlink()
+        have = 0
+    label.write_text(digest.expected + "\n", encoding="utf-8")
+    check_free_space(final.parent, remote.size - have, disk_usage)
     meter = _Meter(name, remote.size, have)
     if have:
         yield from _rehash(part, have, digest, meter, cancel)
@@ -276,6 +286,7 @@ def download(
     got = digest.h.hexdigest()
     if got != digest.expected:
         part.unlink(missing_ok=True)
+        label.unlink(missing_ok=True)
         raise DownloadError(
             f"Download of {name} is corrupted: its {digest.kind} is {got}, but the hub "
             f"publishes {digest.expected}. The file was deleted, not installed.",
@@ -283,6 +294,7 @@ def download(
             "(a proxy or a mirror) alters the file.",
         )
     os.replace(part, final)
+    label.unlink(missing_ok=True)
     yield DownloadDone(final, remote.size, got, meter.resumed_from)
 
 
