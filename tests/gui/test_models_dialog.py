@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QPushButton
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from desktop.core.modelhub.catalog import HubFile
@@ -118,6 +118,33 @@ def test_a_file_that_is_not_gguf_is_refused_with_a_message(
     assert dlg.message.isVisible()
     assert "is not a GGUF file" in dlg.message.text()
     assert dlg.table.rowCount() == 0
+
+
+def test_remove_forgets_an_added_file_and_keeps_it(
+    qtbot: QtBot,
+    services: Services,
+    tiny_gpt_oss: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mine = tmp_path / "mine.gguf"
+    mine.write_bytes(tiny_gpt_oss.read_bytes())
+    dlg = _dialog(qtbot, services)
+    _pick(monkeypatch, mine)
+    _click(qtbot, dlg, dlg.add_button)
+    assert dlg.table.rowCount() == 1 and dlg.remove_button.isEnabled()
+    asked: list[str] = []
+
+    def answer(*args: object, **kwargs: object) -> QMessageBox.StandardButton:
+        asked.append(str(args[2]))
+        return QMessageBox.StandardButton.Yes
+
+    monkeypatch.setattr(QMessageBox, "question", answer)
+    _click(qtbot, dlg, dlg.remove_button)
+    assert asked and "your file stays" in asked[0]
+    assert dlg.table.rowCount() == 0
+    assert mine.is_file()
+    assert "Removed mine" in dlg.message.text()
 
 
 def test_download_shows_progress_and_completes(
