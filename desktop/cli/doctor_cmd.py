@@ -8,6 +8,7 @@ import platform
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from desktop import __version__
 from desktop.core.errors import FathomError
@@ -99,6 +100,45 @@ def _plan(services: Services, chat: str | None) -> dict[str, Any] | None:
     }
 
 
+def _without_userinfo(url: str) -> str:
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+
+
+def _llm_report(services: Services) -> dict[str, Any]:
+    """The answering backend and, for a server, whether it answers; the key is never shown."""
+    from desktop.core.llm.openai_compat import check_server
+    from desktop.core.secrets import get_secret
+
+    llm, emb = services.settings.llm, services.settings.embedding
+    key = get_secret("llm_api_key")
+    report: dict[str, Any] = {"backend": llm.backend}
+    servers: list[tuple[str, str, str]] = []
+    if llm.backend == "openai":
+        report |= {"base_url": _without_userinfo(llm.base_url), "model": llm.model}
+        servers.append(("status", llm.base_url, llm.model))
+    if emb.model.startswith("openai:"):
+        from desktop.core.embeddings.openai_compat import parse_spec
+
+        try:
+            name, url = parse_spec(emb.model, emb.base_url)
+            report["embedding_server"] = _without_userinfo(url)
+            servers.append(("embedding_status", url, name))
+        except FathomError as exc:
+            report["embedding_status"] = f"error: {exc.message}"
+    if servers:
+        report["api_key"] = "set" if key else "not set"
+    for field, url, name in servers:
+        try:
+            report[field] = "ok: " + check_server(url, key, name)
+        except FathomError as exc:
+            report[field] = f"error: {exc.message}"
+            report[field.replace("status", "hint")] = exc.hint
+    return report
+
+
 def collect(services: Services, uri: str | None) -> dict[str, Any]:
     try:
         chat: str | None = str(services.chat_model_path())
@@ -113,6 +153,7 @@ def collect(services: Services, uri: str | None) -> dict[str, Any]:
         "machine": _machine(),
         "base_dir": str(services.paths.base),
         "store": _store_report(services, uri),
+        "llm": _llm_report(services),
         "models": {
             "chat_model": chat,
             "chat_model_plan": _plan(services, chat),
@@ -147,6 +188,18 @@ def run_doctor(services: Services, args: argparse.Namespace) -> int:
             f"  {store['files']} files, {store['chunks']} chunks; "
             f"embedding {emb['model']} (dim {emb['dim']})"
         )
+    llm = report["llm"]
+    if llm["backend"] == "openai":
+        print(f"LLM backend: OpenAI-compatible server {llm['base_url']}, model {llm['model']}")
+        print(f"  API key: {llm['api_key']}")
+        print(f"  status: {llm['status']}")
+        if llm.get("hint"):
+            print(f"  hint: {llm['hint']}")
+    else:
+        print("LLM backend: llama.cpp on this machine")
+    if "embedding_status" in llm:
+        print(f"Embedding server: {llm.get('embedding_server', '?')}")
+        print(f"  status: {llm['embedding_status']}")
     models = report["models"]
     print(f"Chat model: {models['chat_model'] or 'none (run: fathom models pull)'}")
     chat_plan = models["chat_model_plan"]

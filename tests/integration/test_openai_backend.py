@@ -311,3 +311,20 @@ def test_ask_shows_the_partial_answer_when_the_stream_is_cut(
     assert "Milvus keeps data in" in proc.stdout and "Sources:" not in proc.stdout  # no search
     assert "cut off after 21 characters" in proc.stderr and "hint:" in proc.stderr
     assert "Traceback" not in proc.stderr and "SECRET" not in proc.stderr + proc.stdout
+
+
+@pytest.mark.slow
+def test_doctor_shows_the_llm_backend_and_whether_it_answers() -> None:
+    with ScriptedServer(api_key="sk-right-SECRET") as s:
+        env = {"FATHOM_LLM__BACKEND": "openai", "FATHOM_LLM__BASE_URL": s.url}
+        env |= {"FATHOM_LLM__MODEL": "gpt-oss-20b", "FATHOM_LLM_API_KEY": "sk-right-SECRET"}
+        proc = fathom("doctor", env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert f"LLM backend: OpenAI-compatible server {s.url}, model gpt-oss-20b" in proc.stdout
+        assert "status: ok: " in proc.stdout and "API key: set" in proc.stdout
+
+        env["FATHOM_LLM_API_KEY"] = "sk-wrong-SECRET"
+        report = fathom_json("doctor", env=env)["llm"]
+    assert report["status"].startswith("error: ") and "401" in report["status"]
+    assert "FATHOM_LLM_API_KEY" in report["hint"]
+    assert "SECRET" not in proc.stdout + json.dumps(report)
