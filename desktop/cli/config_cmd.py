@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from pathlib import Path
 from typing import Any
 
 from desktop.core.services import Services
@@ -38,6 +39,10 @@ def run_config(services: Services, args: argparse.Namespace) -> int:
         return 0
     if action == "set":
         saved = set_key(load_settings(file, environ={}), args.key, args.value)
+        if args.key == "llm.model" and args.value and saved.llm.backend == "llama_cpp":
+            from desktop.core.modelhub.manager import check_chat_gguf
+
+            check_chat_gguf(Path(args.value))  # a file that llama.cpp cannot run is refused
         save_settings(saved, file)
         value = get_key(saved, args.key)
         print(f"{args.key} = {_show(value)}")

@@ -107,3 +107,10 @@ def test_config_cli_sets_validates_and_lists(fathom_home: Path) -> None:
     assert fathom("config", "get", "rag.top_k", env=env).stdout.strip() == "9"
     noted = fathom("config", "set", "rag.top_k", "6", env=env)
     assert "FATHOM_RAG__TOP_K is set and overrides this" in noted.stdout
+
+    # The chat model file is checked like `models add` checks it.
+    not_gguf = fathom_home.parent / "notes.txt"
+    not_gguf.write_text("hello")
+    refused = fathom("config", "set", "llm.model", not_gguf)
+    assert refused.returncode == 1 and "is not a GGUF file" in refused.stderr
+    assert json.loads((fathom_home / "settings.json").read_text())["llm"]["model"] == ""
