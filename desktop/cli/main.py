@@ -180,9 +180,9 @@ def _report(error: FathomError) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")  # no telemetry, ever
-    # The window (its model page and first-run wizard), ingest, setup and models pull may
-    # fetch a missing model when asked to; the other commands never go online.
-    fetches = args.command in (None, "gui", "ingest", "setup")
+    # The window (its model page and first-run wizard), ingest, reindex, setup and models pull
+    # may fetch a missing model when asked to; the other commands never go online.
+    fetches = args.command in (None, "gui", "ingest", "reindex", "setup")
     if not (fetches or getattr(args, "models_command", "") == "pull"):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.command in (None, "gui"):
