@@ -3,6 +3,7 @@ never in the settings file, logs, error messages or ``fathom doctor``."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Literal
 
@@ -33,10 +34,8 @@ def set_secret(name: SecretName, value: str) -> None:
     if value:
         keyring.set_password(SERVICE, name, value)
         return
-    try:
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):
         keyring.delete_password(SERVICE, name)
-    except keyring.errors.PasswordDeleteError:
-        pass
 
 
 def redact(text: str, *secrets: str) -> str:
