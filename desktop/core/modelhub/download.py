@@ -14,7 +14,9 @@ bytes itself with HTTP ``Range`` requests into ``<name>.part`` beside the final 
   deleted.
 
 It is a generator of ``DownloadProgress`` events ending with one ``DownloadDone``, and
-honours a ``CancelToken`` between chunks (``Cancelled`` is raised; the part file stays).
+honours a ``CancelToken`` between chunks and during retry waits (``Cancelled`` is raised;
+the part file stays). A connection that sends nothing is noticed within huggingface-hub's
+read timeout (``HF_HUB_DOWNLOAD_TIMEOUT``, 10 s), so a cancel can take that long then.
 """
 
 from __future__ import annotations
@@ -395,7 +397,7 @@ def _fetch(
                     "Check the network connection and run the command again; the "
                     "download resumes where it stopped.",
                 ) from exc
-            time.sleep(BACKOFF_S * 2 ** (RETRIES - retries))
+            _pause(BACKOFF_S * 2 ** (RETRIES - retries), cancel)
             retries -= 1
         except HfHubHTTPError as exc:
             raise DownloadError(
@@ -404,6 +406,15 @@ def _fetch(
                 "resumes where it stopped.",
             ) from exc
     return have
+
+
+def _pause(seconds: float, cancel: CancelToken | None) -> None:
+    """Sleep before a retry; a cancel ends the wait at once."""
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        time.sleep(min(left, 0.05))
 
 
 def pull_file(item: HubFile, dest_dir: Path, cancel: CancelToken | None = None) -> Path:
