@@ -87,6 +87,18 @@ def test_a_dropped_folder_is_indexed_searchable_and_its_failure_listed(
     sources = found.args[0]
     assert sources and Path(sources[0].path).name == "checklist.md"
 
+    # a file added while the app runs is noticed and indexed (the folder is watched)
+    shutil.copy(DOCS / "good" / "inventory.csv", folder / "inventory.csv")
+    qtbot.waitUntil(lambda: window.backend.chats.folders()[0].files == 4, timeout=90_000)
+    qtbot.waitUntil(lambda: window.ingest_job is None, timeout=60_000)
+
+    # removing the folder takes its files out of the store
+    window.sidebar.library.tree.setCurrentItem(window.sidebar.library.tree.topLevelItem(0))
+    assert window.sidebar.library.remove_button.isEnabled()
+    window.sidebar.library.remove_button.click()
+    assert window.backend.chats.folders() == []
+    qtbot.waitUntil(lambda: "0 chunks" in window.status.store.text(), timeout=60_000)
+
 
 def test_a_second_window_on_the_same_store_is_told_and_exits(
     qtbot: QtBot, fathom_home: Path, embedding: Path
