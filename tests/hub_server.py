@@ -14,7 +14,8 @@ No Xet headers are ever sent, so the client downloads over plain HTTP.
 
 Faults, per file: ``cut(...)`` ends GET bodies early and closes the connection (the server
 can go unreachable right after), ``corrupt(...)`` serves other bytes of the same size while
-advertising the real sha256, ``stall(...)`` stops sending at an offset until ``release()``
+advertising the real sha256, ``deny(...)`` refuses ranged GETs with 403 (an expired signed
+link), ``stall(...)`` stops sending at an offset until ``release()``
 (so a test can kill the client or fill its disk mid-download). Every request is logged
 (``requests``) so tests can assert what the client asked for, e.g. a ``Range`` header on a
 resumed download.
@@ -145,6 +146,7 @@ class HubState:
     lock: threading.Lock = field(default_factory=threading.Lock)
     cut_done: threading.Event = field(default_factory=threading.Event)
     stalls: dict[tuple[str, str], int] = field(default_factory=dict)
+    denials: dict[tuple[str, str], int] = field(default_factory=dict)
     stalled: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
 
@@ -301,6 +303,9 @@ class _Handler(BaseHTTPRequestHandler):
         if blob is None:
             self._error(entry, 404, "EntryNotFound", commit=repo.sha)
             return
+        if self._denied(repo_id, path):
+            self._error(entry, 403, "AccessDenied", commit=repo.sha)
+            return
         headers = {
             "X-Repo-Commit": repo.sha,
             "ETag": f'"{blob.etag}"',
@@ -331,6 +336,16 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command == "HEAD":
             return
         self._body(entry, repo_id, path, blob, start, end)
+
+    def _denied(self, repo_id: str, path: str) -> bool:
+        """A ranged GET of a file under ``deny``: refused while its count lasts."""
+        if self.command != "GET" or not self.headers.get("Range"):
+            return False
+        with self.state.lock:
+            left = self.state.denials.get((repo_id, path), 0)
+            if left:
+                self.state.denials[(repo_id, path)] = left - 1
+            return bool(left)
 
     def _body(
         self, entry: Logged, repo_id: str, path: str, blob: Blob, start: int, end: int
@@ -434,6 +449,11 @@ class HubServer:
             self.state.stalls.clear()
         self.state.release.set()
 
+    def deny(self, repo_id: str, path: str, times: int = 1) -> None:
+        """Answer the next ``times`` ranged GETs of this file with 403, as a CDN does when
+        the signed link a client resumes with has expired."""
+        self.state.denials[(repo_id, path)] = times
+
     def corrupt(self, repo_id: str, path: str) -> None:
         """Serve other bytes of the same length, still advertising the real sha256."""
         self.state.corrupted.add((repo_id, path))
@@ -444,6 +464,7 @@ class HubServer:
             self.state.cuts.clear()
             self.state.corrupted.clear()
             self.state.stalls.clear()
+            self.state.denials.clear()
             self.state.offline = False
         self.state.release.set()
 

@@ -205,6 +205,25 @@ def test_pull_resumes_a_dropped_connection_within_the_run(
     assert resumed.body_bytes == BLOB_SIZE - resumed.range_start
 
 
+def test_pull_gets_a_new_link_when_the_resume_is_refused(
+    hub: HubServer, blob: bytes, fathom_home: Path, tmp_path: Path
+) -> None:
+    """The connection drops and the retry is refused (403, an expired signed link): the
+    client asks the hub for the file's location again and resumes with it."""
+    hub.cut(GGUF_REPO, GGUF_FILE, at=CUT_AT, times=1)
+    hub.deny(GGUF_REPO, GGUF_FILE, times=1)
+
+    result = _pull(hub, tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert (fathom_home / "models" / GGUF_FILE).read_bytes() == blob
+    first, refused, resumed = _resolve_gets(hub, GGUF_FILE)
+    assert first.body_bytes == CUT_AT
+    assert refused.status == 403 and refused.range_start == CUT_AT
+    assert resumed.status == 206 and resumed.range_start == CUT_AT
+    assert len(hub.requests_for(f"/resolve/main/{GGUF_FILE}", "HEAD")) == 2
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["close", "reset"])
 def test_pull_fails_cleanly_when_the_network_goes_then_a_rerun_completes(

@@ -22,6 +22,7 @@ read timeout (``HF_HUB_DOWNLOAD_TIMEOUT``, 10 s), so a cancel can take that long
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import os
 import re
@@ -275,7 +276,8 @@ def download(
     except OSError as exc:
         raise DownloadError(f"Cannot write {part}: {exc.strerror}.") from exc
     with f:
-        have = yield from _fetch(remote, name, part, f, have, digest, meter, cancel)
+        fresh = functools.partial(remote_file, repo_id, filename, revision)
+        have = yield from _fetch(remote, fresh, name, part, f, have, digest, meter, cancel)
         try:
             f.flush()
             os.fsync(f.fileno())
@@ -319,6 +321,7 @@ def _rehash(
 
 def _fetch(
     remote: RemoteFile,
+    fresh: Callable[[], RemoteFile],
     name: str,
     part: Path,
     f: BinaryIO,
@@ -327,7 +330,11 @@ def _fetch(
     meter: _Meter,
     cancel: CancelToken | None,
 ) -> Generator[DownloadProgress, None, int]:
-    """Stream the missing bytes into ``f``; return how many bytes the part file holds."""
+    """Stream the missing bytes into ``f``; return how many bytes the part file holds.
+
+    ``fresh`` asks the hub again where the bytes are: a CDN link is signed for a while
+    only, so a retry that the CDN refuses (401, 403, 410) gets a new link once.
+    """
     import huggingface_hub.constants as constants
     from huggingface_hub import get_session, hf_raise_for_status
     from huggingface_hub.errors import HfHubHTTPError
@@ -336,6 +343,7 @@ def _fetch(
 
     session = get_session()
     retries = RETRIES
+    relinked = False
     while have < remote.size:
         headers = build_hf_headers()
         headers["Accept-Encoding"] = "identity"
@@ -383,6 +391,7 @@ def _fetch(
                         raise DownloadError(f"Cannot write {part}: {exc.strerror}.") from exc
                     digest.update(chunk)
                     have += len(chunk)
+                    relinked = False
                     if event := meter.event(have, force=have == remote.size):
                         yield event
             if have < remote.size and have == start:
@@ -400,6 +409,20 @@ def _fetch(
             _pause(BACKOFF_S * 2 ** (RETRIES - retries), cancel)
             retries -= 1
         except HfHubHTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            if have and not relinked and status in (401, 403, 410):
+                again = fresh()
+                if (again.size, again.sha256, again.git_sha1) != (
+                    remote.size,
+                    remote.sha256,
+                    remote.git_sha1,
+                ):
+                    raise DownloadError(
+                        f"{name} changed on the hub during the download.",
+                        "Run the command again to fetch the new version.",
+                    ) from exc
+                remote, relinked = again, True
+                continue
             raise DownloadError(
                 f"Download of {name} failed: {exc}",
                 "Check the network connection and run the command again; the download "
