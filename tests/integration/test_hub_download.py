@@ -645,3 +645,18 @@ def test_setup_yes_downloads_verifies_and_uses_the_chat_model(
     settings = json.loads((fathom_home / "settings.json").read_text())
     assert settings["llm"]["model"] == str(target)
     assert settings["embedding"]["model"] == str(onnx_model_dir)
+
+
+@pytest.mark.slow
+def test_embedder_download_is_verified_too(
+    onnx_model_dir: Path, hub_client: Callable[[str | None], None], fathom_home: Path
+) -> None:
+    """The embedding model's files go through the same checked download as a GGUF."""
+    server = HubServer({MINILM: _minilm_files(onnx_model_dir)})
+    server.corrupt(MINILM, "onnx/model.onnx")
+    with server:
+        hub_client(server.url)
+        with pytest.raises(ModelError, match=r"onnx/model\.onnx is corrupted: its SHA-256 is"):
+            _query_vector(MINILM)
+    assert installed_embeddings(fathom_home / "models" / "hub") == []
+    assert not list((fathom_home / "models" / "hub").rglob("model.onnx*"))

@@ -451,28 +451,44 @@ def pull_file(item: HubFile, dest_dir: Path, cancel: CancelToken | None = None) 
 
 
 def embedding_folder(repo_id: str, cache_dir: Path) -> Path:
-    """A hub embedding model's folder: from the cache if present, else downloaded."""
+    """A hub embedding model's folder: from the cache if present, else downloaded.
+
+    The files it needs (``EMBEDDING_FILES``) are fetched with ``download`` (verified,
+    resumable) into huggingface-hub's cache layout, ``models--ORG--NAME/snapshots/COMMIT``
+    with ``refs/main`` naming the commit, so the hub's own offline lookup finds them.
+    """
     import huggingface_hub
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
-    from huggingface_hub.utils import httpx  # type: ignore[attr-defined]  # httpx2 in hub 2.x
+    from huggingface_hub.utils import filter_repo_objects, httpx  # type: ignore[attr-defined]
 
-    def fetch(local_only: bool) -> Path:
+    try:
         return Path(
             huggingface_hub.snapshot_download(
                 repo_id,
                 allow_patterns=EMBEDDING_FILES,
                 cache_dir=cache_dir,
-                local_files_only=local_only,
+                local_files_only=True,
             )
         )
-
-    try:
-        return fetch(local_only=True)
     except LocalEntryNotFoundError:
         pass
     try:
-        return fetch(local_only=False)
-    except (HfHubHTTPError, httpx.HTTPError, LocalEntryNotFoundError, OSError) as exc:
+        if hub_offline():
+            raise DownloadError("Fathom is offline (HF_HUB_OFFLINE is set).")
+        info = huggingface_hub.HfApi().model_info(repo_id)
+        names = [s.rfilename for s in info.siblings or []]
+        wanted = list(filter_repo_objects(names, allow_patterns=EMBEDDING_FILES))
+        if not info.sha or "onnx/model.onnx" not in wanted:
+            raise DownloadError(f"{repo_id} has no onnx/model.onnx.")
+        repo_dir = cache_dir / ("models--" + repo_id.replace("/", "--"))
+        snapshot = repo_dir / "snapshots" / info.sha
+        for name in wanted:
+            for _ in download(repo_id, name, snapshot, revision=info.sha):
+                pass
+        (repo_dir / "refs").mkdir(parents=True, exist_ok=True)
+        (repo_dir / "refs" / "main").write_text(info.sha, encoding="utf-8")
+        return snapshot
+    except (DownloadError, HfHubHTTPError, httpx.HTTPError, OSError) as exc:
         raise ModelError(
             f"The embedding model {repo_id} is not on this machine and cannot be downloaded: {exc}",
             "Connect to the network once, or pass --embedding with a local model folder.",
