@@ -19,7 +19,13 @@ import pytest
 
 from desktop.core.embeddings.onnx import OnnxEmbedder
 from desktop.core.ingest.pipeline import FileDone, IngestOptions, Summary, ingest
-from desktop.core.ingest.reindex import Planned, ReindexSummary, reindex
+from desktop.core.ingest.reindex import (
+    Planned,
+    ReindexSummary,
+    library_options,
+    pending_changes,
+    reindex,
+)
 from desktop.core.store.milvus import MilvusStore, generation_names
 from tests.cli import REPO, fathom, fathom_json
 
@@ -28,7 +34,7 @@ pytestmark = pytest.mark.slow
 OLD = IngestOptions(chunk_tokens=220, chunk_overlap=32)
 NEW = IngestOptions(chunk_tokens=64, chunk_overlap=8)
 QUESTION = "How do I install Milvus Lite with pip?"
-DOCS = 6
+DOCS = 5
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,6 @@ class Clean:
 def docs(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
     target = tmp_path_factory.mktemp("reindex") / "docs"
     shutil.copytree(corpus / "faq", target / "faq")
-    shutil.copy(corpus / "getstarted" / "milvus_lite.md", target / "milvus_lite.md")
     shutil.copy(corpus / "getstarted" / "quickstart.md", target / "quickstart.md")
     return target
 
@@ -93,6 +98,9 @@ def test_searches_use_the_old_generation_until_the_new_one_is_complete(
         old_hits = _hits(store, embedder)
         assert old_hits != clean.hits
 
+        assert pending_changes(store, embedder, NEW) == [
+            "unrecorded chunking -> 64-token chunks, 8 overlap"
+        ]
         events = reindex(store, embedder, NEW)
         plan = next(events)
         assert isinstance(plan, Planned)
@@ -120,12 +128,21 @@ def test_searches_use_the_old_generation_until_the_new_one_is_complete(
         assert {p: r.hash for p, r in store.files().items()} == clean.files
         assert _hits(store, embedder) == clean.hits
 
-        # Asking again for the same thing changes nothing.
+        # Asking again for the same thing changes nothing, but drops what a crash between
+        # the switch and the drop would have left behind.
+        assert pending_changes(store, embedder, NEW) == []
+        store.at_generation(0).prepare(embedder.model_id, embedder.dim)
+        assert store.generations() == [0, 1]
         again = list(reindex(store, embedder, NEW))
         assert len(again) == 1 and isinstance(again[0], ReindexSummary)
-        assert not again[0].rebuilt and again[0].generation == 1
+        assert not again[0].rebuilt and again[0].generation == 1 and again[0].dropped == [0]
+        assert store.generations() == [1] and store.count() == len(clean.ids)
 
-        # Ingesting afterwards writes to the new generation.
+        # Ingesting afterwards keeps the library's chunking, whatever the settings say, and
+        # writes to the new generation.
+        kept, note = library_options(store, embedder, OLD)
+        assert (kept.chunk_tokens, kept.chunk_overlap) == (64, 8)
+        assert "220-token chunks" in note and "fathom reindex" in note
         extra = tmp_path / "extra"
         extra.mkdir()
         (extra / "note.md").write_text("# Note\n\nA new note about bulk insert.\n")
@@ -198,26 +215,31 @@ def test_killed_rebuild_resumes_to_the_clean_result(
         assert generation == 0 and len(files) == DOCS and count < len(clean.ids)
     assert kills == 2, "the kills should land while the rebuild was under way"
 
-    final = fathom_json(*args[:-1])
+    final = fathom_json("reindex")  # the killed runs saved what was asked in the settings
     assert final["rebuilt"] and final["resumed"] and final["generation"] == 1
     assert final["failed"] == [] and final["dropped"] == [0]
     count, ids, files, generation = _snapshot(fathom_home)
     assert generation == 1 and len(ids) == len(set(ids)) == count, "duplicate chunks"
     assert (ids, files) == (clean.ids, clean.files)
-    again = fathom_json("reindex")  # the choices were saved in the settings
-    assert not again["rebuilt"] and again["generation"] == 1
 
 
+# On the Milvus server only: the tests above cover a Lite directory, through the CLI too.
+@pytest.mark.parametrize("store_uri", ["server"], indirect=True)
 def test_another_embedding_model_leads_to_reindex(
-    corpus: Path, onnx_model_dir: Path, tmp_path: Path
+    corpus: Path, onnx_model_dir: Path, embedder: OnnxEmbedder, store_uri: str, tmp_path: Path
 ) -> None:
+    """The CLI and the settings on a Milvus server (FATHOM_STORE__URI)."""
     docs = tmp_path / "docs"
     docs.mkdir()
     shutil.copy(corpus / "faq" / "troubleshooting.md", docs)
     # The same weights in another folder are another model as far as the store can tell.
     other = tmp_path / "other-minilm"
     shutil.copytree(onnx_model_dir, other, symlinks=False, copy_function=os.link)
-    fathom_json("ingest", docs, "--embedding", onnx_model_dir)
+    store = MilvusStore(store_uri)
+    try:
+        _last(ingest([docs], store, embedder))
+    finally:
+        store.close()
 
     refused = fathom("ingest", docs, "--embedding", other)
     assert refused.returncode == 1

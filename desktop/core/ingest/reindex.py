@@ -52,6 +52,17 @@ def differences(
     return reasons
 
 
+def pending_changes(store: MilvusStore, embedder: Embedder, options: IngestOptions) -> list[str]:
+    """What a rebuild with ``embedder`` and ``options`` would change in the active library
+    (one line each; empty: nothing, or no library yet), e.g. for a front to offer one."""
+    store.bind()
+    info = store.embedding_info()
+    if info is None:
+        return []
+    model, dim = embedder_identity(embedder), embedder.dim
+    return differences(info, store.chunking_info(), model, dim, chunking_of(options))
+
+
 def library_options(
     store: MilvusStore, embedder: Embedder, wanted: IngestOptions
 ) -> tuple[IngestOptions, str]:
@@ -192,9 +203,11 @@ def _choose_target(
         if gen <= active:
             break
         view = store.at_generation(gen)
-        if not view.has_manifest():
+        try:
+            built = view.embedding_info() if view.has_manifest() else None
+            chunked = view.chunking_info()
+        except Exception:  # a build killed while creating its collections: start over
             continue
-        built = view.embedding_info()
-        if not differences(built, view.chunking_info(), model, dim, chunking):
+        if built is not None and not differences(built, chunked, model, dim, chunking):
             return gen, True
     return max([active, *present]) + 1, False
