@@ -18,7 +18,9 @@ from tests.cli import fathom, fathom_json
 
 
 def _models(kind: str | None = None) -> list[dict[str, Any]]:
-    listed = fathom_json("models", "list")["models"]
+    """What ``models list --json`` prints, read in-process (a subprocess costs seconds;
+    the CLI's own output is checked once below)."""
+    listed = [m.as_json() for m in list_models(Services.from_environment())]
     return [m for m in listed if kind is None or m["kind"] == kind]
 
 
@@ -59,7 +61,7 @@ def test_add_use_list_remove(gemma_gguf: Path, onnx_model_dir: Path, fathom_home
     assert added.returncode == 0, added.stderr
     assert "Added chat model gemma-3-270m-q4_k_m (0.25 GB)" in added.stdout
 
-    [chat] = _models("chat")
+    [chat] = fathom_json("models", "list")["models"]
     assert chat == {
         "name": "gemma-3-270m-q4_k_m",
         "kind": "chat",
