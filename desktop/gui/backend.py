@@ -22,6 +22,7 @@ from desktop.core.embeddings.base import Embedder
 from desktop.core.errors import Cancelled, ConfigError, FathomError, StoreError
 from desktop.core.paths import Paths
 from desktop.core.progress import CancelToken
+from desktop.gui.store_host import StoreHost, in_process
 from desktop.gui.workers import STORE_WRITES, ErrorInfo, Job, ModelOwner, run_job
 
 SAVE_EVERY_S = 0.5  # a streaming answer is saved this often (a crash loses at most this)
@@ -66,6 +67,8 @@ class Backend(QObject):
         self._query_embedder: Embedder | None = None
         self.store_detail = ""
         self._watch: Job | None = None
+        self._host: StoreHost | None = None
+        self.warm = threading.Event()  # the embedder and the core's code are loaded
 
     # --- startup ------------------------------------------------------------------------
 
@@ -111,7 +114,12 @@ class Backend(QObject):
 
     def _open_store(self, cancel: CancelToken) -> int:
         try:
-            self._store = self.services.store()
+            uri = self.services.store_uri()
+            if "://" not in uri and not in_process():  # a Lite folder: served by a child
+                self._host = StoreHost(Path(uri))
+                self._store = self.services.store(self._host.start())
+            else:
+                self._store = self.services.store()
             return int(self._store.count()) if self._store.embedding_info() else 0
         except BaseException as exc:
             self._store_error = exc
@@ -123,6 +131,24 @@ class Backend(QObject):
         self.store_detail = f"{chunks:,} chunks"
         self.store_state.emit("ready", self.store_detail)
         self.start_watching()
+        run_job(self._warm_up, on_done=lambda _r: self.warm.set(), name="fathom-warm-up")
+
+    def _warm_up(self, cancel: CancelToken) -> None:
+        """Load the embedder and the core's answer and ingestion code now, while people
+        look at the window: loading them holds the GIL for a while (native extensions, an
+        ONNX session), which would otherwise stall the window at the first drop or
+        question."""
+        try:
+            import desktop.core.ingest.pipeline
+            import desktop.core.rag.answer  # noqa: F401
+
+            store = self.store(cancel)
+            if store.embedding_info():
+                self.query_embedder(store)
+            else:
+                self.ingest_embedder()
+        except Exception:  # a warm-up only: the real step reports its own error
+            pass
 
     def _store_failed(self, info: ErrorInfo) -> None:
         from desktop.core.errors import StoreLockedError
@@ -368,6 +394,9 @@ class Backend(QObject):
         if self._store_ready.is_set() and self._store is not None:
             self._store.close()
             self._store = None
+        if self._host is not None:
+            self._host.stop()
+            self._host = None
         self.chats.close()
 
 

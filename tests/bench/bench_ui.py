@@ -6,7 +6,9 @@ The real main window (offscreen unless a display is set) on a fresh Fathom home:
 ``QTimer`` probe on the GUI thread ticks every 5 ms and records how late each tick comes;
 a stall is the delay beyond the interval. Phases, one after another in the same run:
 
-- ``idle``: the window shown, store open, model loaded, nothing running: the baseline;
+- ``startup`` (reported, not counted): from ``show()`` until the store is open, the
+  embedder and the core's code are loaded (``Backend.warm``) and the model is ready;
+- ``idle``: then nothing running: the baseline;
 - ``ingest``: the first N files of the corpus (copied to a temporary folder) added the way
   a drop adds them, until the ingestion's summary arrives;
 - ``answer``: a question sent from the composer, until the answer is finished and saved.
@@ -151,17 +153,16 @@ def main() -> int:
         sys.setswitchinterval(args.switch_interval / 1000)
     window = MainWindow(Paths.default(), load_model=bool(args.model))
     window.resize(1200, 800)
-    window.show()
     backend = window.backend
-    wait_until(app, lambda: backend._store is not None, 120, "the store to open")
-    if args.model:
-        wait_until(
-            app, lambda: backend.model.current in ("ready", "failed"), 300, "the model to load"
-        )
-        if not backend.model.ready:
-            raise SystemExit(f"bench_ui: the model did not load: {backend.model.detail}")
-
     probe = Probe()
+
+    def started() -> bool:
+        model_done = not args.model or backend.model.current in ("ready", "failed")
+        return backend.warm.is_set() and model_done
+
+    startup = run_phase(app, probe, "startup", window.show, started, 600)
+    if args.model and not backend.model.ready:
+        raise SystemExit(f"bench_ui: the model did not load: {backend.model.detail}")
     phases: list[Phase] = []
     idle = Phase("idle")
     probe.measure(idle)
@@ -203,11 +204,14 @@ def main() -> int:
         f"platform={app.platformName()} probe={PROBE_MS} ms chunks={chunks} "
         f"switch_interval={sys.getswitchinterval() * 1000:g} ms load={os.getloadavg()[0]:.1f}"
     )
-    print(f"{'phase':<22}{'seconds':>9}{'ticks':>8}{'max ms':>9}{'p99 ms':>9}{'max/idle':>10}")
-    for p in phases:
+    print(
+        f"{'phase':<22}{'seconds':>9}{'ticks':>8}{'max ms':>9}{'p99 ms':>9}{'>50 ms':>8}"
+        f"{'max/idle':>10}"
+    )
+    for p in [startup, *phases]:
         print(
             f"{p.name:<22}{p.seconds:>9.1f}{len(p.stalls):>8}{p.worst:>9.1f}{p.p99:>9.1f}"
-            f"{p.worst / base:>10.1f}"
+            f"{sum(s > 50 for s in p.stalls):>8}{p.worst / base:>10.1f}"
         )
     if answer_widget is not None:
         print(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.core.errors import FathomError
@@ -98,3 +100,26 @@ def test_model_owner_reports_loading_then_ready(qtbot: QtBot) -> None:
     qtbot.waitUntil(lambda: owner.ready, timeout=5000)
     assert states == ["loading", "ready"]
     assert "remote" in owner.detail
+
+
+def test_the_store_host_serves_a_lite_folder_from_a_child_and_holds_its_lock(
+    tmp_path: Path,
+) -> None:
+    from desktop.core.errors import StoreLockedError
+    from desktop.core.store.milvus import MilvusStore, lite_dir_locked
+    from desktop.gui.store_host import StoreHost
+
+    folder = tmp_path / "s.db"
+    host = StoreHost(folder)
+    uri = host.start()
+    try:
+        assert uri.startswith("http://127.0.0.1:")
+        assert lite_dir_locked(folder)  # held by the child, not by this process
+        store = MilvusStore(uri)
+        assert store.embedding_info() is None
+        store.close()
+        with pytest.raises(StoreLockedError):
+            StoreHost(folder).start()
+    finally:
+        host.stop()
+    assert not lite_dir_locked(folder)
