@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from desktop.core.embeddings.onnx import OnnxEmbedder
+from desktop.core.errors import Cancelled
 from desktop.core.ingest.pipeline import FileDone, IngestOptions, Summary, ingest
 from desktop.core.ingest.reindex import (
     Planned,
@@ -26,6 +27,7 @@ from desktop.core.ingest.reindex import (
     pending_changes,
     reindex,
 )
+from desktop.core.progress import CancelToken
 from desktop.core.store.milvus import MilvusStore, generation_names
 from tests.cli import REPO, fathom, fathom_json
 
@@ -101,10 +103,24 @@ def test_searches_use_the_old_generation_until_the_new_one_is_complete(
         assert pending_changes(store, embedder, NEW) == [
             "unrecorded chunking -> 64-token chunks, 8 overlap"
         ]
-        events = reindex(store, embedder, NEW)
+        # Cancelled once files are done in the new generation: nothing changes for searches,
+        # and the next run goes on from there.
+        cancel = CancelToken()
+        events = reindex(store, embedder, NEW, cancel)
         plan = next(events)
         assert isinstance(plan, Planned)
         assert (plan.active, plan.target, plan.resumed, plan.files) == (0, 1, False, DOCS)
+        with pytest.raises(Cancelled):
+            for event in events:
+                if isinstance(event, FileDone):
+                    cancel.cancel()
+        assert store.generation == 0 and store.generations() == [0, 1]
+        assert _hits(store, embedder) == old_hits and store.count() == old_count
+
+        events = reindex(store, embedder, NEW)
+        plan = next(events)
+        assert isinstance(plan, Planned)
+        assert (plan.active, plan.target, plan.resumed) == (0, 1, True)
         searched_during = 0
         summary: ReindexSummary | None = None
         for event in events:
@@ -116,7 +132,8 @@ def test_searches_use_the_old_generation_until_the_new_one_is_complete(
             if isinstance(event, ReindexSummary):
                 summary = event
         assert searched_during == DOCS and summary is not None
-        assert summary.rebuilt and summary.generation == 1 and summary.dropped == [0]
+        assert summary.rebuilt and summary.resumed and summary.generation == 1
+        assert summary.dropped == [0]
         assert summary.failed == [] and summary.missing == []
 
         # Switched: the same store object now searches the new generation, which holds
