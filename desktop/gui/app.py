@@ -92,11 +92,22 @@ def make_app() -> QApplication:
 
 
 def run_app(base_dir: Path | None, quit_after: float | None = None) -> int:
-    from desktop.gui.errors import install_excepthook
+    from desktop.core.errors import FathomError
+    from desktop.gui.errors import ErrorDialog, install_excepthook
+    from desktop.gui.workers import ErrorInfo
 
     app = make_app()
     install_excepthook()
-    window = MainWindow(Paths(base_dir) if base_dir else Paths.default())
+    try:
+        window = MainWindow(Paths(base_dir) if base_dir else Paths.default())
+    except FathomError as exc:  # e.g. an unreadable conversation history
+        info = ErrorInfo.from_exception(exc)
+        print(f"fathom: error: {info.message}\n  hint: {info.hint}", file=sys.stderr)
+        dialog = ErrorDialog(info, None, "Fathom cannot start")
+        if quit_after is not None:
+            QTimer.singleShot(int(quit_after * 1000), dialog.reject)
+        dialog.exec()
+        return 1
     window.show()
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), window.close)

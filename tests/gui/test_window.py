@@ -62,3 +62,12 @@ def test_an_unreachable_x_display_is_explained() -> None:
     assert proc.returncode == 2
     assert "X display :97 does not answer" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_an_unreadable_history_is_explained_not_a_traceback(fathom_home: Path) -> None:
+    fathom_home.mkdir(parents=True, exist_ok=True)
+    (fathom_home / "chats.sqlite3").write_bytes(b"not a database" * 200)
+    proc = fathom("gui", "--quit-after", "0.5", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert proc.returncode == 1
+    assert "conversation history" in proc.stderr and "hint:" in proc.stderr
+    assert "Traceback" not in proc.stderr
