@@ -312,6 +312,11 @@ def test_ask_shows_the_partial_answer_when_the_stream_is_cut(
     assert "cut off after 21 characters" in proc.stderr and "hint:" in proc.stderr
     assert "Traceback" not in proc.stderr and "SECRET" not in proc.stderr + proc.stdout
 
+    server.script(Stream([chunk("m", {"content": "Milvus keeps data in "})], cut=True))
+    out = fathom_json("--base-dir", faq_home, "ask", QUESTION, env=env, expect_rc=1)
+    assert out["answer"] == "Milvus keeps data in " and out["sources"] == []
+    assert "cut off" in out["error"]["message"] and out["error"]["hint"]
+
 
 @pytest.mark.slow
 def test_doctor_shows_the_llm_backend_and_whether_it_answers() -> None:

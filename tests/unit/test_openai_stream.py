@@ -165,3 +165,41 @@ def test_token_estimate_is_cautious() -> None:
     text = "Milvus supports several index types for dense vectors. " * 10
     assert estimate_tokens(text) >= len(text.split())
     assert estimate_tokens("") == 0
+
+
+def test_services_pick_the_server_backend_with_the_key_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop.core.services import Services
+
+    monkeypatch.setenv("FATHOM_LLM__BACKEND", "openai")
+    monkeypatch.setenv("FATHOM_LLM__BASE_URL", "http://gpu-box:8080/v1")
+    monkeypatch.setenv("FATHOM_LLM__MODEL", "gpt-oss-120b")
+    monkeypatch.setenv("FATHOM_LLM__N_CTX", "32768")
+    monkeypatch.setenv("FATHOM_LLM_API_KEY", "sk-env")
+    services = Services.from_environment()
+    model = services.chat_model()
+    assert isinstance(model, OpenAICompatModel)
+    assert (model.base_url, model.model, model.context_length) == (
+        "http://gpu-box:8080/v1",
+        "gpt-oss-120b",
+        32768,
+    )
+    assert model._key == "sk-env"
+    flags = services.chat_model(llm_url="http://other:1234/v1", llm_model="qwen3")
+    assert isinstance(flags, OpenAICompatModel)
+    assert (flags.base_url, flags.model, flags.supports_tools) == (
+        "http://other:1234/v1",
+        "qwen3",
+        False,
+    )
+
+
+def test_a_server_url_without_a_model_name_says_how_to_name_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop.core.services import Services
+
+    with pytest.raises(ModelError) as info:
+        Services.from_environment().chat_model(llm_url="http://gpu-box:8080/v1")
+    assert "--llm-model" in info.value.hint
