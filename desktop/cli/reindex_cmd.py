@@ -23,9 +23,8 @@ from desktop.core.settings import Settings, load_settings, save_settings
 EXIT_OK, EXIT_PARTIAL = 0, 3
 
 
-def _remember(services: Services, args: argparse.Namespace) -> None:
-    """Save what was asked for in the settings file (without the environment's overrides)
-    and in this run's settings."""
+def _asked(args: argparse.Namespace) -> dict[str, dict[str, object]]:
+    """The settings this command changes, by section."""
     changes: dict[str, dict[str, object]] = {}
     if args.embedding:
         model = args.embedding
@@ -36,12 +35,7 @@ def _remember(services: Services, args: argparse.Namespace) -> None:
     ingest_changes = {key: value for key, value in sizes.items() if value is not None}
     if ingest_changes:
         changes["ingest"] = ingest_changes
-    if not changes:
-        return
-    path = services.paths.settings_file
-    saved = _updated(load_settings(path, environ={}), changes)
-    services.settings = _updated(services.settings, changes)
-    save_settings(saved, path)
+    return changes
 
 
 def _updated(settings: Settings, changes: dict[str, dict[str, object]]) -> Settings:
@@ -51,15 +45,21 @@ def _updated(settings: Settings, changes: dict[str, dict[str, object]]) -> Setti
     try:
         return Settings.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(f"Invalid value: {exc.errors()[0]['msg']}") from exc
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        raise ConfigError(f"Invalid value for {where}: {error['msg']}") from exc
 
 
 def run_reindex(services: Services, args: argparse.Namespace) -> int:
-    _remember(services, args)
-    embedder = services.embedder()
+    changes = _asked(args)
+    services.settings = _updated(services.settings, changes)
+    embedder = services.embedder()  # a model that does not load is not saved
     store = services.store(args.store)
     try:
         store.open_existing()
+        if changes:  # saved (without the environment's overrides) before the long work
+            path = services.paths.settings_file
+            save_settings(_updated(load_settings(path, environ={}), changes), path)
         events = reindex(store, embedder, ingest_options(services))
         summary = _drive(events, quiet=args.json)
     finally:
