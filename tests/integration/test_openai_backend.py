@@ -333,3 +333,18 @@ def test_doctor_shows_the_llm_backend_and_whether_it_answers() -> None:
     assert report["status"].startswith("error: ") and "401" in report["status"]
     assert "FATHOM_LLM_API_KEY" in report["hint"]
     assert "SECRET" not in proc.stdout + json.dumps(report)
+
+
+def test_cancelling_stops_the_stream(server: ScriptedServer) -> None:
+    from desktop.core.progress import CancelToken
+
+    pieces = [chunk("m", {"content": f"w{i} "}) for i in range(50)]
+    server.script(Stream(pieces, delay=0.05))
+    cancel = CancelToken()
+    seen: list[object] = []
+    for event in model_for(server).stream(USER, PARAMS, cancel):
+        seen.append(event)
+        if isinstance(event, AnswerText):
+            cancel.cancel()
+    assert seen[-1] == TurnEnd("cancelled")
+    assert text(seen, AnswerText) == "w0 "
