@@ -18,6 +18,8 @@ from concurrent import futures
 from pathlib import Path
 from typing import Any
 
+from desktop.core.store.milvus import GRPC_OPTIONS
+
 VENV_BIN = Path(sys.executable).parent
 READY_TIMEOUT_S = 60.0
 
@@ -32,7 +34,7 @@ def _answers(uri: str) -> bool:
     from pymilvus import MilvusClient
 
     try:
-        client = MilvusClient(uri=uri, timeout=2)
+        client = MilvusClient(uri=uri, timeout=2, grpc_options=GRPC_OPTIONS)
     except Exception:
         return False
     try:
@@ -102,7 +104,7 @@ class MilvusServer:
         empty."""
         from pymilvus import MilvusClient
 
-        client = MilvusClient(uri=self.uri, timeout=10)
+        client = MilvusClient(uri=self.uri, timeout=10, grpc_options=GRPC_OPTIONS)
         try:
             for name in client.list_collections():
                 for alias in client.describe_collection(name).get("aliases") or []:
@@ -146,7 +148,11 @@ class AuthProxy:
                         proxy.rejected += 1
                         context.abort(grpc.StatusCode.UNAUTHENTICATED, AUTH_FAILURE)
                     forwarded = [(k, v) for k, v in md.items() if not k.startswith(":")]
-                    return bytes(upstream(request, metadata=forwarded, timeout=60))
+                    try:
+                        return bytes(upstream(request, metadata=forwarded, timeout=60))
+                    except grpc.RpcError as exc:  # the server's own status, passed on
+                        context.abort(exc.code(), exc.details() or "")
+                        raise
 
                 return grpc.unary_unary_rpc_method_handler(call)
 

@@ -48,10 +48,17 @@ def _size(path: Path) -> int:
 
 
 def _store_report(services: Services, uri: str | None) -> dict[str, Any]:
+    from desktop.core.store.milvus import display_uri
+
     location = services.store_uri(uri)
-    report: dict[str, Any] = {"location": location}
+    server = location.startswith(("http://", "https://", "tcp://", "unix:"))
+    report: dict[str, Any] = {
+        "location": display_uri(location),  # never a user:password@ part
+        "kind": "Milvus server" if server else "Milvus Lite directory",
+        "library": services.settings.store.library,
+    }
     local = Path(location)
-    if not location.startswith(("http://", "https://")):
+    if not server:
         report["size_bytes"] = _size(local)
         if not local.exists():
             report["status"] = "empty (nothing ingested yet)"
@@ -59,14 +66,22 @@ def _store_report(services: Services, uri: str | None) -> dict[str, Any]:
     try:
         store = services.store(uri)
         try:
-            report["embedding"] = store.embedding_info()
-            report["chunks"] = store.count()
-            report["files"] = len(store.files()) if report["embedding"] else 0
+            try:
+                if server:
+                    report["server_version"] = str(store._client.get_server_version())
+                report["embedding"] = store.embedding_info()
+                report["chunks"] = store.count()
+                report["files"] = len(store.files()) if report["embedding"] else 0
+            except FathomError:
+                raise
+            except Exception as exc:
+                raise store.error(exc) from exc
             report["status"] = "ok"
         finally:
             store.close()
     except FathomError as exc:
         report["status"] = f"error: {exc.message}"
+        report["hint"] = exc.hint
     return report
 
 
@@ -178,10 +193,14 @@ def run_doctor(services: Services, args: argparse.Namespace) -> int:
     print(f"Machine: {m['threads']} threads, {m['ram_gib']} GiB memory, GPU: {gpu}")
     print(f"Base directory: {report['base_dir']}")
     store = report["store"]
-    print(f"Store: {store['location']}")
+    print(f"Store: {store['location']} ({store['kind']}, library '{store['library']}')")
+    if "server_version" in store:
+        print(f"  server: {store['server_version']}")
     if "size_bytes" in store:
         print(f"  size: {store['size_bytes'] / 1e6:.1f} MB")
     print(f"  status: {store['status']}")
+    if store.get("hint"):
+        print(f"  hint: {store['hint']}")
     if store.get("embedding"):
         emb = store["embedding"]
         print(

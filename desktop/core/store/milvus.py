@@ -153,6 +153,45 @@ def lite_dir_locked(path: Path) -> bool:
 
 
 CONNECT_TIMEOUT_S = 10.0  # a server that does not answer fails in this time, not a minute
+# pymilvus pings an idle connection every 10 s; gRPC servers with the default policy (the
+# milvus-lite server among them) allow one ping per 5 minutes without calls and answer
+# more with GOAWAY "too_many_pings", which broke the next call of an idle client. Pinging
+# every 5.5 minutes keeps idle connections open through NATs and load balancers too.
+GRPC_OPTIONS = {"grpc.keepalive_time_ms": 330_000}
+
+
+def _quiet_pymilvus() -> None:
+    """pymilvus logs every failed call with its traceback on the console; Fathom reports
+    failures itself (StoreError with a hint), so its log shows only critical messages."""
+    import logging
+
+    for name in ("pymilvus", "pymilvus.milvus_client"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+class _Guarded:
+    """A pymilvus client whose failures become StoreErrors about its store (a server that
+    went away mid-ingestion is then a clear message, not a traceback)."""
+
+    def __init__(self, client: Any, error: Callable[[BaseException], StoreError]) -> None:
+        self._inner = client
+        self._error = error
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if not callable(attr):
+            return attr
+        error = self._error
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attr(*args, **kwargs)
+            except StoreError:
+                raise
+            except Exception as exc:
+                raise error(exc) from exc
+
+        return call
 
 
 def display_uri(uri: str) -> str:
@@ -273,9 +312,13 @@ class MilvusStore:
 
         try:
             if _is_local(uri):
-                self._client = MilvusClient(uri=uri, token=token)
+                client = MilvusClient(uri=uri, token=token)
             else:
-                self._client = MilvusClient(uri=uri, token=token, timeout=CONNECT_TIMEOUT_S)
+                client = MilvusClient(
+                    uri=uri, token=token, timeout=CONNECT_TIMEOUT_S, grpc_options=GRPC_OPTIONS
+                )
+            _quiet_pymilvus()
+            self._client: Any = _Guarded(client, self.error)
         except Exception as exc:
             raise self._open_error(exc) from exc
         if _is_local(uri):
@@ -294,10 +337,10 @@ class MilvusStore:
         )
 
     def _open_error(self, exc: Exception) -> StoreError:
-        if isinstance(exc, StoreError):
-            return exc
         if _is_local(self.uri) and lite_dir_locked(Path(self.uri)):
             return self._locked()
+        if isinstance(exc, StoreError):
+            return exc
         known = server_error(self.uri, exc, self._token)
         if known is not None:
             return known
