@@ -28,6 +28,9 @@ IN_PROCESS_ENV = "FATHOM_STORE_IN_PROCESS"  # "1": open the store in the window'
 
 def serve(data_dir: str, conn: Any) -> None:
     """The child: serve ``data_dir`` until the parent says stop or goes away."""
+    if hasattr(os, "nice") and os.environ.get("FATHOM_WORKER_NICE", "5") != "0":
+        with contextlib.suppress(OSError):
+            os.nice(5)  # like the window's workers: the event loop comes first
     try:
         from milvus_lite.adapter.grpc.server import start_server_in_thread
 

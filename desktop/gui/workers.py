@@ -23,6 +23,8 @@ drives the status bar.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -69,6 +71,23 @@ class ErrorInfo:
             details,
             bug=True,
         )
+
+
+WORKER_NICE_ENV = "FATHOM_WORKER_NICE"  # niceness of worker threads (default 5; 0: off)
+
+
+def yield_to_gui() -> None:
+    """Make the calling worker thread nicer than the GUI thread (Linux: niceness is per
+    thread, and the threads it starts inherit it: llama.cpp's and ONNX Runtime's compute
+    threads too), so a busy machine still runs the event loop first. Elsewhere: nothing."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        nice = int(os.environ.get(WORKER_NICE_ENV, "5"))
+        if nice > 0:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
+    except (ValueError, OSError):
+        pass
 
 
 class Lane:
@@ -123,6 +142,7 @@ class Job(QThread):
         self.token.cancel()
 
     def run(self) -> None:  # the worker thread
+        yield_to_gui()
         if self.lane is not None and not self.lane.acquire(self.token):
             self.cancelled.emit()
             return
