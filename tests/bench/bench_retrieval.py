@@ -238,7 +238,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--base", type=int, default=512, help="chunks embedded for real")
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--cores", type=int, default=2)
+    ap.add_argument("--cores", type=int, default=2, help="CPUs to pin to (0: no pinning)")
     ap.add_argument("--no-server", action="store_true", help="skip the gRPC server rows")
     args = ap.parse_args(argv)
     cores = pin_cores(args.cores)
