@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -104,10 +103,10 @@ class StoreHost:
 
 
 def in_process() -> bool:
-    """Whether to open the store in this process: when asked to, and in a frozen bundle
-    (its entry point does not call multiprocessing.freeze_support, so a spawned child
-    would start Fathom again instead of the store)."""
-    return os.environ.get(IN_PROCESS_ENV, "") == "1" or bool(getattr(sys, "frozen", False))
+    """Whether to open the store in this process rather than a child: when asked to.
+    (The frozen app's entry point calls multiprocessing.freeze_support, so a spawned child
+    becomes the store server there too.)"""
+    return os.environ.get(IN_PROCESS_ENV, "") == "1"
 
 
 def _locked(data_dir: Path) -> StoreLockedError:
