@@ -312,7 +312,7 @@ class MilvusStore:
 
         try:
             if _is_local(uri):
-                client = MilvusClient(uri=uri, token=token)
+                client = MilvusClient(uri=uri)  # a Lite folder has no authentication
             else:
                 client = MilvusClient(
                     uri=uri, token=token, timeout=CONNECT_TIMEOUT_S, grpc_options=GRPC_OPTIONS
