@@ -111,3 +111,34 @@ def test_copying_an_empty_library_says_so(milvus_server: MilvusServer, tmp_path:
     proc = fathom("store", "copy", "--from", milvus_server.uri, "--to", tmp_path / "x.db")
     assert proc.returncode == 1
     assert "holds no documents" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_copy_into_an_emptied_rebuilt_library_of_another_model(
+    library: str, onnx_model_dir: Path, tmp_path: Path
+) -> None:
+    """A target library once rebuilt (its name is an alias over generation 1) that holds
+    nothing, built with another model: the copy drops the alias and its collections and
+    recreates the library with the copy's model."""
+    from desktop.core.store.copy import CopyDone, copy_library
+
+    target_dir = str(tmp_path / "target.db")
+    target = MilvusStore(target_dir)
+    target.prepare("another-model", 8)
+    rebuilt = target.at_generation(1)
+    rebuilt.prepare("another-model", 8, building=True)
+    rebuilt.mark_complete()
+    rebuilt.activate()
+    target.drop_generation(0)  # as a finished rebuild does
+    target.close()
+
+    source, target = MilvusStore(library), MilvusStore(target_dir)
+    try:
+        assert target.active_generation() == 1 and target.count() == 0
+        events = list(copy_library(source, target))
+        assert isinstance(events[-1], CopyDone) and events[-1].chunks == source.count()
+    finally:
+        source.close()
+        target.close()
+    after = _state(target_dir, onnx_model_dir)
+    assert after["info"]["model"] == _state(library, onnx_model_dir)["info"]["model"]
+    assert len(after["ids"]) == events[-1].chunks

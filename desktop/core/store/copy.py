@@ -22,7 +22,9 @@ from desktop.core.store.milvus import (
     EMBEDDING_PROPERTY,
     SCHEMA_PROPERTY,
     MilvusStore,
+    active_alias,
     display_uri,
+    generation_names,
 )
 
 BATCH = 512  # chunks per read and insert; Milvus Lite caps one query at 16384 rows
@@ -150,8 +152,15 @@ def _empty_target(target: MilvusStore, info: dict[str, Any], replace: bool) -> N
                 f"{existing.get('model')}, the copy with {info.get('model')}.",
                 "Copy into another library (--library NAME).",
             )
-        for name in (target.chunks_name, target.files_name):  # empty: recreate with the model
-            target._client.drop_collection(name)
+        # Empty: recreate it with the copy's model. After a rebuild the names are an alias
+        # over generation N's collections: drop the alias, then the collections themselves.
+        alias = active_alias(target.library)
+        if alias in (target._client.list_aliases().get("aliases") or []):
+            target._client.drop_alias(alias)
+        for name in reversed(generation_names(target.library, target.generation)):
+            if target._client.has_collection(name):
+                target._client.drop_collection(name)
+        target.bind(0)
         return
     target._client.delete(target.chunks_name, filter='id != ""')
     if target._client.has_collection(target.files_name):
