@@ -384,6 +384,14 @@ class Backend(QObject):
 
     # --- shutdown --------------------------------------------------------------------------
 
+    def served_store(self) -> tuple[str, Any] | None:
+        """The Lite directory this window holds open (served from its child process, or
+        in process) and the open store on it; None for a server or before it opens."""
+        if self._store is None or self.services is None:
+            return None
+        uri = str(self._host.data_dir) if self._host is not None else self.services.store_uri()
+        return None if "://" in uri else (uri, self._store)
+
     def close(self) -> None:
         from desktop.gui.workers import stop_all
 

@@ -509,7 +509,7 @@ class MainWindow(QMainWindow):
         if self.backend.services is None:
             self.statusBar().showMessage("Fathom is still starting; try again in a moment.", 4000)
             return None
-        dialog = SettingsDialog(self.backend.services, self)
+        dialog = SettingsDialog(self.backend.services, self, self.backend.served_store)
         dialog.settings_saved.connect(self._settings_saved)
         dialog.open()  # window-modal, without a nested event loop
         return dialog

@@ -422,14 +422,28 @@ class ConnectionTest:
         return not self.button.isEnabled()
 
 
+def _same_place(a: str, b: str) -> bool:
+    if "://" in a or "://" in b:
+        return a == b
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+
+
 class SettingsDialog(QDialog):
     """Edit Fathom's settings; OK saves them. Needs only a ``Services``."""
 
     settings_saved = Signal(list)  # the dotted keys that changed
 
-    def __init__(self, services: Services, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        parent: QWidget | None = None,
+        open_store: Callable[[], tuple[str, Any] | None] | None = None,
+    ) -> None:
+        """``open_store`` gives the window's open Lite store (its directory and store),
+        which "Test connection" must ask rather than open the directory a second time."""
         super().__init__(parent)
         self.services = services
+        self.open_store = open_store
         self.setWindowTitle("Settings")
         self.setAccessibleName("Fathom settings")
         self.setMinimumSize(640, 440)
@@ -584,6 +598,18 @@ class SettingsDialog(QDialog):
         settings = self._pending("store")
         uri = Services(self.services.paths, settings).store_uri()
         token, library = self.token.current(), settings.store.library
+        opened = self.open_store() if self.open_store is not None else None
+        if opened is not None and _same_place(opened[0], uri) and opened[1].library == library:
+            # The window holds this Lite directory (no second process may open it): ask
+            # the window's own connection.
+            store = opened[1]
+
+            def check_open() -> str:
+                from desktop.core.store.milvus import describe_store
+
+                return describe_store(store, uri)
+
+            return check_open
 
         def check() -> str:
             from desktop.core.store.milvus import check_store

@@ -269,21 +269,29 @@ def check_store(uri: str, token: str = "", library: str = "default") -> str:
     connection" buttons and ``fathom doctor``); raises StoreError saying what failed."""
     store = MilvusStore(uri, token=token, library=library)
     try:
-        try:
-            version = "" if _is_local(uri) else str(store._client.get_server_version())
-            info = store.embedding_info()
-            chunks = store.count() if info else 0
-        except StoreError:
-            raise
-        except Exception as exc:
-            raise store.error(exc) from exc
+        return describe_store(store)
     finally:
         store.close()
+
+
+def describe_store(store: MilvusStore, shown_uri: str = "") -> str:
+    """One line on an open store: its kind, where it is, what the library holds.
+    ``shown_uri`` names it when it is reached another way (a Lite directory that the
+    window serves from a child process)."""
+    uri = shown_uri or store.uri
+    try:
+        version = "" if _is_local(uri) else str(store._client.get_server_version())
+        info = store.embedding_info()
+        chunks = store.count() if info else 0
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise store.error(exc) from exc
     kind = f"Milvus server {version}" if version else "Milvus Lite directory"
     if info is None:
-        return f"{kind} at {display_uri(uri)}: library '{library}' is empty"
+        return f"{kind} at {display_uri(uri)}: library '{store.library}' is empty"
     return (
-        f"{kind} at {display_uri(uri)}: library '{library}' has {chunks} chunks "
+        f"{kind} at {display_uri(uri)}: library '{store.library}' has {chunks} chunks "
         f"(embedding {info.get('model')})"
     )
 
