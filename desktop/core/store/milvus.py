@@ -347,6 +347,11 @@ class MilvusStore:
     def _open_error(self, exc: Exception) -> StoreError:
         if _is_local(self.uri) and lite_dir_locked(Path(self.uri)):
             return self._locked()
+        return self.error(exc, opening=True)
+
+    def error(self, exc: BaseException, *, opening: bool = False) -> StoreError:
+        """A StoreError for a failure to open or use the store (a server that went away,
+        a rejected token), with the URI's credentials and the token left out."""
         if isinstance(exc, StoreError):
             return exc
         known = server_error(self.uri, exc, self._token)
@@ -354,25 +359,14 @@ class MilvusStore:
             return known
         from desktop.core.secrets import redact
 
-        return StoreError(
-            redact(f"Cannot open the store {display_uri(self.uri)}: {exc}", self._token),
-            "Check the store location (store.uri) and that you may write there.",
-        )
-
-    def error(self, exc: BaseException) -> StoreError:
-        """A StoreError for a failure while using the store (a server that went away, a
-        rejected token), with the URI's credentials and the token left out."""
-        if isinstance(exc, StoreError):
-            return exc
-        known = server_error(self.uri, exc, self._token)
-        if known is not None:
-            return known
-        from desktop.core.secrets import redact
-
-        return StoreError(
-            redact(f"The store {display_uri(self.uri)} failed: {exc}", self._token),
-            "Run the command again; if it keeps failing, run: fathom doctor",
-        )
+        where = display_uri(self.uri)
+        if opening:
+            message = f"Cannot open the store {where}: {exc}"
+            hint = "Check the store location (store.uri) and that you may write there."
+        else:
+            message = f"The store {where} failed: {exc}"
+            hint = "Run the command again; if it keeps failing, run: fathom doctor"
+        return StoreError(redact(message, self._token), hint)
 
     # --- schema and the embedding-model guard ------------------------------------------
 
