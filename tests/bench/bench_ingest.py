@@ -39,6 +39,7 @@ import numpy as np
 
 from desktop.core.embeddings.onnx import ONNX_FILES, OnnxEmbedder
 from desktop.core.ingest.chunking import chunk_document
+from desktop.core.ingest.document import Chunk
 from desktop.core.ingest.pipeline import STAGES, IngestOptions, Summary, _chunk_sizes, ingest
 from desktop.core.ingest.readers import ReadError, reader_for
 from desktop.core.ingest.scan import scan
@@ -93,11 +94,11 @@ def ingest_once(corpus: Path, folder: Path, embedder: OnnxEmbedder, prefetch: in
     return IngestRun(mode, summary, ids)
 
 
-def corpus_texts(corpus: Path, embedder: OnnxEmbedder, sample: int) -> list[str]:
-    """The embedding texts of ``sample`` chunks spread evenly over the corpus, cut as the
-    pipeline cuts them."""
+def corpus_chunks(corpus: Path, embedder: OnnxEmbedder, sample: int) -> list[Chunk]:
+    """``sample`` chunks spread evenly over the corpus (0: all), cut as the pipeline cuts
+    them; unreadable files are skipped."""
     size, overlap, spans = _chunk_sizes(embedder, IngestOptions())
-    texts: list[str] = []
+    chunks: list[Chunk] = []
     for path in scan([corpus]).files:
         reader = reader_for(path)
         if reader is None:
@@ -106,12 +107,16 @@ def corpus_texts(corpus: Path, embedder: OnnxEmbedder, sample: int) -> list[str]
             doc = reader(str(path), path.read_bytes())
         except (ReadError, OSError):
             continue
-        chunks = chunk_document(doc, size=size, overlap=overlap, token_spans=spans)
-        texts += [c.embedding_text() for c in chunks]
-    if sample and len(texts) > sample:
-        step = len(texts) / sample
-        texts = [texts[int(i * step)] for i in range(sample)]
-    return texts
+        chunks += chunk_document(doc, size=size, overlap=overlap, token_spans=spans)
+    if sample and len(chunks) > sample:
+        step = len(chunks) / sample
+        chunks = [chunks[int(i * step)] for i in range(sample)]
+    return chunks
+
+
+def corpus_texts(corpus: Path, embedder: OnnxEmbedder, sample: int) -> list[str]:
+    """The embedding texts of ``sample`` chunks spread evenly over the corpus."""
+    return [c.embedding_text() for c in corpus_chunks(corpus, embedder, sample)]
 
 
 def pymilvus_onnx_function(folder: Path, threads: int) -> Any:

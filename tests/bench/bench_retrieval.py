@@ -43,11 +43,7 @@ import numpy as np
 
 from desktop.core.embeddings.base import embedder_identity, embedder_source
 from desktop.core.embeddings.onnx import OnnxEmbedder
-from desktop.core.ingest.chunking import chunk_document
 from desktop.core.ingest.document import Chunk
-from desktop.core.ingest.pipeline import IngestOptions, _chunk_sizes
-from desktop.core.ingest.readers import ReadError, reader_for
-from desktop.core.ingest.scan import scan
 from desktop.core.store.milvus import (
     TEXT_MAX_BYTES,
     MilvusStore,
@@ -55,31 +51,13 @@ from desktop.core.store.milvus import (
     clip_bytes,
     file_key,
 )
-from tests.bench.bench_ingest import pin_cores, rss_mb
+from tests.bench.bench_ingest import corpus_chunks, pin_cores, rss_mb
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 MODES: tuple[SearchMode, ...] = ("dense", "bm25", "hybrid")
 K = 5
 NOISE = 0.3
 INSERT_ROWS = 1000
-
-
-def base_chunks(corpus: Path, embedder: OnnxEmbedder, n: int) -> list[Chunk]:
-    size, overlap, spans = _chunk_sizes(embedder, IngestOptions())
-    chunks: list[Chunk] = []
-    for path in scan([corpus]).files:
-        reader = reader_for(path)
-        if reader is None:
-            continue
-        try:
-            doc = reader(str(path), path.read_bytes())
-        except (ReadError, OSError):
-            continue
-        chunks += chunk_document(doc, size=size, overlap=overlap, token_spans=spans)
-    if len(chunks) > n:
-        step = len(chunks) / n
-        chunks = [chunks[int(i * step)] for i in range(n)]
-    return chunks
 
 
 def variant(chunk: Chunk, j: int, path: str, rng: random.Random) -> Chunk:
@@ -249,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     qvecs = embedder.encode_queries(questions)
     query_ms = (time.perf_counter() - t0) * 1000 / len(questions)
     queries = list(zip(questions, qvecs, strict=True))
-    base = base_chunks(args.corpus, embedder, args.base)
+    base = corpus_chunks(args.corpus, embedder, args.base)
     t0 = time.perf_counter()
     vectors = np.asarray(embedder.encode_documents([c.embedding_text() for c in base]))
     embed_s = time.perf_counter() - t0
