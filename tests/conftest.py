@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -85,3 +85,24 @@ def store_uri(
     server.drop_all()
     monkeypatch.setenv("FATHOM_STORE__URI", server.uri)
     return server.uri
+
+
+@pytest.fixture(scope="session")
+def faq_embedder(onnx_model_dir: Path) -> Any:
+    from desktop.core.embeddings.onnx import OnnxEmbedder
+
+    return OnnxEmbedder(onnx_model_dir)
+
+
+@pytest.fixture(scope="session")
+def faq_store(
+    tmp_path_factory: pytest.TempPathFactory, corpus: Path, faq_embedder: Any
+) -> Iterator[Any]:
+    """The corpus's faq/ folder ingested once into a Lite store, for tests that only read."""
+    from desktop.core.ingest.pipeline import ingest
+    from desktop.core.store.milvus import MilvusStore
+
+    store = MilvusStore(str(tmp_path_factory.mktemp("faq") / "faq.db"))
+    list(ingest([corpus / "faq"], store, faq_embedder))
+    yield store
+    store.close()

@@ -13,7 +13,6 @@ import pytest
 
 from desktop.core.embeddings.onnx import OnnxEmbedder
 from desktop.core.errors import ModelError
-from desktop.core.ingest.pipeline import ingest
 from desktop.core.llm.base import AnswerText, GenerationParams, Reasoning, ToolCall, TurnEnd
 from desktop.core.llm.openai_compat import OpenAICompatModel, StreamCutError, check_server
 from desktop.core.rag.answer import Answer, SourcesFound, answer
@@ -205,24 +204,9 @@ def test_a_stream_broken_mid_answer_keeps_the_partial_answer(
 # --- the tool loop on a real store --------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def embedder(onnx_model_dir: Path) -> OnnxEmbedder:
-    return OnnxEmbedder(onnx_model_dir)
-
-
-@pytest.fixture(scope="module")
-def store(
-    tmp_path_factory: pytest.TempPathFactory, corpus: Path, embedder: OnnxEmbedder
-) -> Iterator[MilvusStore]:
-    s = MilvusStore(str(tmp_path_factory.mktemp("remote") / "faq.db"))
-    list(ingest([corpus / "faq"], s, embedder))
-    yield s
-    s.close()
-
-
 @pytest.mark.slow
 def test_tool_calls_drive_the_search_loop(
-    server: ScriptedServer, store: MilvusStore, embedder: OnnxEmbedder
+    server: ScriptedServer, faq_store: MilvusStore, faq_embedder: OnnxEmbedder
 ) -> None:
     server.script(
         llama_server_tool_call(
@@ -234,7 +218,9 @@ def test_tool_calls_drive_the_search_loop(
     )
     model = model_for(server)
     events = list(
-        answer(QUESTION, store=store, embedder=embedder, model=model, params=PARAMS, top_k=3)
+        answer(
+            QUESTION, store=faq_store, embedder=faq_embedder, model=model, params=PARAMS, top_k=3
+        )
     )
     result = events[-1]
     assert isinstance(result, Answer)

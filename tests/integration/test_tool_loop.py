@@ -2,32 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from desktop.core.embeddings.onnx import OnnxEmbedder
-from desktop.core.ingest.pipeline import ingest
 from desktop.core.llm.base import AnswerText, GenerationParams, Reasoning
 from desktop.core.rag.answer import Answer, SourcesFound, answer
 from desktop.core.store.milvus import MilvusStore
 from tests.fakes import ScriptedHarmonyModel, final, tool_call
-
-
-@pytest.fixture(scope="module")
-def embedder(onnx_model_dir: Path) -> OnnxEmbedder:
-    return OnnxEmbedder(onnx_model_dir)
-
-
-@pytest.fixture(scope="module")
-def store(
-    tmp_path_factory: pytest.TempPathFactory, corpus: Path, embedder: OnnxEmbedder
-) -> Iterator[MilvusStore]:
-    s = MilvusStore(str(tmp_path_factory.mktemp("tools") / "faq.db"))
-    list(ingest([corpus / "faq"], s, embedder))
-    yield s
-    s.close()
 
 
 def _run(
@@ -48,7 +27,9 @@ def _run(
     )
 
 
-def test_search_then_search_again_then_answer(store: MilvusStore, embedder: OnnxEmbedder) -> None:
+def test_search_then_search_again_then_answer(
+    faq_store: MilvusStore, faq_embedder: OnnxEmbedder
+) -> None:
     model = ScriptedHarmonyModel(
         [
             tool_call("where does milvus store data", k=2),
@@ -59,7 +40,7 @@ def test_search_then_search_again_then_answer(store: MilvusStore, embedder: Onnx
             ),
         ]
     )
-    events = _run(model, store, embedder)
+    events = _run(model, faq_store, faq_embedder)
     result = events[-1]
     assert isinstance(result, Answer)
 
@@ -96,13 +77,13 @@ def test_search_then_search_again_then_answer(store: MilvusStore, embedder: Onnx
     assert result.finish_reason == "return"
 
 
-def test_searches_are_bounded(store: MilvusStore, embedder: OnnxEmbedder) -> None:
+def test_searches_are_bounded(faq_store: MilvusStore, faq_embedder: OnnxEmbedder) -> None:
     model = ScriptedHarmonyModel([tool_call(f"query {i}") for i in range(3)] + [final("Done [1].")])
     events = list(
         answer(
             "anything",
-            store=store,
-            embedder=embedder,
+            store=faq_store,
+            embedder=faq_embedder,
             model=model,
             params=GenerationParams(max_tokens=64),
             top_k=2,
@@ -115,12 +96,12 @@ def test_searches_are_bounded(store: MilvusStore, embedder: OnnxEmbedder) -> Non
 
 
 def test_a_repeated_search_adds_no_duplicate_sources(
-    store: MilvusStore, embedder: OnnxEmbedder
+    faq_store: MilvusStore, faq_embedder: OnnxEmbedder
 ) -> None:
     model = ScriptedHarmonyModel(
         [tool_call("flush data"), tool_call("flush data"), final("It flushes [1].")]
     )
-    result = _run(model, store, embedder)[-1]
+    result = _run(model, faq_store, faq_embedder)[-1]
     assert isinstance(result, Answer)
     texts = [s.text for s in result.sources]
     assert len(texts) == len(set(texts)) == 3
@@ -128,14 +109,14 @@ def test_a_repeated_search_adds_no_duplicate_sources(
 
 
 def test_malformed_tool_arguments_are_reported_not_fatal(
-    store: MilvusStore, embedder: OnnxEmbedder
+    faq_store: MilvusStore, faq_embedder: OnnxEmbedder
 ) -> None:
     broken = (
         "<|channel|>commentary to=functions.search_documents <|constrain|>json"
         "<|message|>{not json<|call|>"
     )
     model = ScriptedHarmonyModel([broken, final("I could not search.")])
-    result = _run(model, store, embedder)[-1]
+    result = _run(model, faq_store, faq_embedder)[-1]
     assert isinstance(result, Answer)
     assert result.answer == "I could not search."
     assert "unreadable model output" in result.reasoning
