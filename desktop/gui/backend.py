@@ -135,18 +135,19 @@ class Backend(QObject):
 
     def _warm_up(self, cancel: CancelToken) -> None:
         """Load the embedder and the core's answer and ingestion code now, while people
-        look at the window: loading them holds the GIL for a while (native extensions, an
-        ONNX session), which would otherwise stall the window at the first drop or
-        question."""
+        look at the window, and run one search: loading them holds the GIL for a while
+        (native extensions, an ONNX session, pymilvus' lazy scipy import), which would
+        otherwise stall the window at the first drop or question."""
         try:
             import desktop.core.ingest.pipeline
             import desktop.core.rag.answer  # noqa: F401
 
             store = self.store(cancel)
             if store.embedding_info():
-                self.query_embedder(store)
+                self.query_embedder(store).encode_queries(["warm up"])
             else:
                 self.ingest_embedder()
+            store.warm_up()
         except Exception:  # a warm-up only: the real step reports its own error
             pass
 

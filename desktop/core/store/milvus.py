@@ -167,6 +167,23 @@ def _quiet_pymilvus() -> None:
 
     for name in ("pymilvus", "pymilvus.milvus_client"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
+    _skip_scipy_probe()
+
+
+def _skip_scipy_probe() -> None:
+    """pymilvus imports scipy inside the first search or insert, only to ask whether the
+    data is a scipy sparse matrix. Fathom never passes one (dense lists, and text for
+    BM25), and that import holds the GIL for most of a second: the window froze for
+    ~180 ms at the first question (tests/bench/bench_ui.py), and with scipy loaded it
+    stalled ~200 ms during ingestion too. So pymilvus is told the answer up front."""
+    try:
+        from pymilvus.client.utils import SciPyHelper
+    except ImportError:  # an internal helper; a pymilvus without it just probes itself
+        return
+    if not SciPyHelper._checked:
+        SciPyHelper._matrix_available = False
+        SciPyHelper._array_available = False
+        SciPyHelper._checked = True
 
 
 class _Guarded:
@@ -726,6 +743,14 @@ class MilvusStore:
             return []
         self._client.load_collection(self.chunks_name)
         return [str(r["id"]) for r in self._query_all(self.chunks_name, ["id"])]
+
+    def warm_up(self) -> None:
+        """Run the first search's one-time work now (the first hybrid search after opening
+        is slow), so that a caller doing it on a background thread spares the first
+        question the wait."""
+        info = self.embedding_info()
+        if info and int(info.get("dim") or 0) > 0:
+            self.search([0.0] * int(info["dim"]), "warm up", 1)
 
     def count(self) -> int:
         if not self._client.has_collection(self.chunks_name):
