@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.status = StatusPanel(self.statusBar())
         b = self.backend
         b.model.state.connect(self.status.set_model)
+        b.model.progress.connect(self.status.set_model_progress)
         b.store_state.connect(self._store_state)
         b.store_locked.connect(self._store_locked)
         b.folders_changed.connect(self.refresh_folders)

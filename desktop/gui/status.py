@@ -6,7 +6,7 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 
 class StatusPanel:
-    """Three labels in a status bar; a busy bar while the model loads."""
+    """Three labels in a status bar; a progress bar while the model loads."""
 
     def __init__(self, bar: QStatusBar) -> None:
         self.model = QLabel("Model: not loaded", bar)
@@ -29,6 +29,7 @@ class StatusPanel:
 
     def set_model(self, state: str, detail: str) -> None:
         self.model_busy.setVisible(state == "loading")
+        self.model_busy.setRange(0, 0)  # busy until llama.cpp reports its progress
         text = {
             "not loaded": "Model: not loaded",
             "loading": "Model: loading…",
@@ -37,6 +38,12 @@ class StatusPanel:
         }.get(state, f"Model: {state}")
         self.model.setText(text)
         self.model.setToolTip(detail)
+
+    def set_model_progress(self, percent: int) -> None:
+        """How far a local model has loaded (llama.cpp's own progress)."""
+        self.model_busy.setRange(0, 100)
+        self.model_busy.setValue(percent)
+        self.model.setText(f"Model: loading… {percent}%")
 
     def set_store(self, state: str, detail: str) -> None:
         text = {

@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -224,6 +225,7 @@ class ModelOwner(QObject):
     """
 
     state = Signal(str, str)
+    progress = Signal(int)  # percent loaded, while loading a local model
     failed = Signal(object)  # ErrorInfo
 
     def __init__(self, build: Callable[[], Any]) -> None:
@@ -235,26 +237,61 @@ class ModelOwner(QObject):
         self.current = "not loaded"
         self.detail = ""
         self._job: Job | None = None
+        self._again = False  # a load asked for while another was running
 
     @property
     def ready(self) -> bool:
         return self.current == "ready" and self.model is not None
 
     def load(self) -> None:
+        """Load the configured model. Asked again while loading (another model was
+        picked), the running load is aborted and the new one starts when it has stopped."""
         if self._job is not None and self._job.isRunning():
+            self._again = True
+            self._job.cancel()
             return
+        self._again = False
         self._set("loading", "")
-
-        def work(cancel: CancelToken) -> Any:
-            model = self._build()
-            wait = getattr(model, "wait_loaded", None)
-            if wait is not None:
-                wait()
-            return model
-
         self._job = run_job(
-            work, on_done=self._loaded, on_failed=self._failed, name="fathom-model-load"
+            self._load_work,
+            on_event=self._progress,
+            on_done=self._loaded,
+            on_failed=self._failed,
+            on_cancelled=self._load_stopped,
+            name="fathom-model-load",
         )
+
+    def _load_work(self, cancel: CancelToken) -> Iterator[Any]:
+        """Yields the loaded percentage while a local model loads, then the model. A load
+        that is stopped (cancelled, or the generator closed) frees the model."""
+        model = self._build()
+        try:
+            if getattr(model, "wait_loaded", None) is not None:
+                last = -1
+                while not getattr(model, "loaded", True):
+                    cancel.raise_if_cancelled()
+                    percent = int(100 * float(getattr(model, "load_fraction", 0.0)))
+                    if percent != last:
+                        last = percent
+                        yield percent
+                    time.sleep(0.1)
+                model.wait_loaded()
+            cancel.raise_if_cancelled()
+            yield model
+        except BaseException:
+            model.close()  # aborts llama.cpp's load at its next progress step
+            raise
+
+    def _progress(self, item: Any) -> None:
+        if isinstance(item, int):
+            self.progress.emit(item)
+
+    def _load_stopped(self) -> None:
+        self._job = None
+        if self._again:
+            self.load()
+        else:
+            self._set("not loaded", "")
 
     def _loaded(self, model: Any) -> None:
         self.model = model

@@ -93,6 +93,7 @@ def shoot(out: Path, theme: str) -> list[Path]:
 
     window.status.set_store("ready", "0 chunks")
     window.status.set_model("loading", "")
+    window.status.set_model_progress(63)
     save("empty")
 
     lib = window.sidebar.library

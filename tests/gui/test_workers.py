@@ -102,6 +102,59 @@ def test_model_owner_reports_loading_then_ready(qtbot: QtBot) -> None:
     assert "remote" in owner.detail
 
 
+def test_model_owner_shows_llama_cpp_loading_progress(qtbot: QtBot, gemma_gguf: Path) -> None:
+    from desktop.core.llm.llama_cpp import LlamaCppModel, LlamaOptions
+
+    owner = ModelOwner(lambda: LlamaCppModel(gemma_gguf, LlamaOptions(n_gpu_layers=0)))
+    states: list[str] = []
+    percents: list[int] = []
+    owner.state.connect(lambda s, d: states.append(s))
+    owner.progress.connect(percents.append)
+    owner.load()
+    qtbot.waitUntil(lambda: owner.current in ("ready", "failed"), timeout=120_000)
+    try:
+        assert states == ["loading", "ready"], owner.detail
+        assert owner.detail.endswith("· CPU")
+        assert percents and percents == sorted(percents)  # llama.cpp's own steps, in order
+        assert owner.model.load_fraction == 1.0
+    finally:
+        owner.close_now()
+
+
+def test_picking_another_model_while_one_loads_ends_with_the_new_one(
+    qtbot: QtBot, gemma_gguf: Path
+) -> None:
+    """The first load is aborted (or, if it already finished, closed): never left loaded."""
+    from desktop.core.llm.llama_cpp import LlamaCppModel, LlamaOptions
+
+    built: list[LlamaCppModel] = []
+
+    def build() -> LlamaCppModel:
+        model = LlamaCppModel(
+            gemma_gguf, LlamaOptions(n_ctx=1024 * (len(built) + 1), n_gpu_layers=0)
+        )
+        built.append(model)
+        return model
+
+    owner = ModelOwner(build)
+    states: list[str] = []
+    owner.state.connect(lambda s, d: states.append(s))
+    owner.load()
+    qtbot.waitUntil(lambda: len(built) == 1, timeout=30_000)
+    owner.unload()  # what the window does when another model is picked
+    owner.load()
+    qtbot.waitUntil(lambda: owner.current in ("ready", "failed"), timeout=120_000)
+    try:
+        assert owner.current == "ready", owner.detail
+        assert len(built) == 2
+        assert owner.model is built[1]
+        assert owner.model.context_length == 2048
+        qtbot.waitUntil(lambda: not built[0]._thread.is_alive(), timeout=30_000)
+        assert states[-1] == "ready" and "loading" in states
+    finally:
+        owner.close_now()
+
+
 def test_the_store_host_serves_a_lite_folder_from_a_child_and_holds_its_lock(
     tmp_path: Path,
 ) -> None:

@@ -163,6 +163,8 @@ class LlamaCppModel:
         self._requests: queue.Queue[_Request | None] = queue.Queue()
         self._loaded = threading.Event()
         self._load_error: BaseException | None = None
+        self.load_fraction = 0.0  # llama.cpp's own loading progress, 0.0 to 1.0
+        self._abort_load = threading.Event()
         self._thread = threading.Thread(target=self._run, name="fathom-llm", daemon=True)
         self._thread.start()
 
@@ -187,6 +189,11 @@ class LlamaCppModel:
         is safe beside a running generation)."""
         self.wait_loaded()
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    @property
+    def loaded(self) -> bool:
+        """Loading has ended (``wait_loaded`` says whether it failed)."""
+        return self._loaded.is_set()
 
     def wait_loaded(self, timeout: float | None = None) -> None:
         """Block until the model is in memory; raise what loading raised."""
@@ -225,6 +232,8 @@ class LlamaCppModel:
         self._forget.set()
 
     def close(self) -> None:
+        """Free the model; a load still running is aborted at its next progress step."""
+        self._abort_load.set()
         self._requests.put(None)
         self._thread.join(timeout=30)
 
@@ -241,7 +250,14 @@ class LlamaCppModel:
                 self.metadata.get(f"{self.metadata.get('general.architecture')}.block_count", 0)
             )
             overrides = expert_overrides(o.cpu_moe_layers, total or o.cpu_moe_layers)
-        with _model_params_overrides(overrides):
+        import llama_cpp.llama_cpp as lc
+
+        def progress(fraction: float, _user_data: Any) -> bool:
+            self.load_fraction = float(fraction)
+            return not self._abort_load.is_set()  # False makes llama.cpp stop loading
+
+        callback = lc.llama_progress_callback(progress)  # referenced until loading ends
+        with _model_params_overrides(overrides, callback):
             return self._construct(Llama)
 
     def _construct(self, llama_class: Any) -> Any:
@@ -267,7 +283,11 @@ class LlamaCppModel:
             decoder = Decoder(llm)
             self._llm = llm
         except BaseException as exc:  # reported to whoever waits
-            self._load_error = exc
+            self._load_error = (
+                RuntimeError("loading was stopped (the model was closed)")
+                if self._abort_load.is_set()
+                else exc
+            )
             self._loaded.set()
             return
         self._loaded.set()
@@ -346,10 +366,11 @@ class LlamaCppModel:
 
 
 @contextlib.contextmanager
-def _model_params_overrides(overrides: Any) -> Iterator[None]:
-    """Let the next Llama() load with tensor buffer overrides: llama-cpp-python builds its
-    model parameters inside its constructor and does not expose this field."""
-    if overrides is None:
+def _model_params_overrides(overrides: Any, progress: Any = None) -> Iterator[None]:
+    """Let the next Llama() load with tensor buffer overrides and a progress callback:
+    llama-cpp-python builds its model parameters inside its constructor and exposes
+    neither field."""
+    if overrides is None and progress is None:
         yield
         return
     import llama_cpp.llama_cpp as lc
@@ -358,7 +379,10 @@ def _model_params_overrides(overrides: Any) -> Iterator[None]:
 
     def with_overrides() -> Any:
         params = original()
-        params.tensor_buft_overrides = ctypes.cast(overrides, ctypes.c_void_p)
+        if overrides is not None:
+            params.tensor_buft_overrides = ctypes.cast(overrides, ctypes.c_void_p)
+        if progress is not None:
+            params.progress_callback = progress
         return params
 
     with _PATCH_LOCK:
