@@ -23,6 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.gui.errors import show_error
+from desktop.gui.workers import ErrorInfo
+
 RENDER_EVERY_MS = 60  # streamed text is re-rendered at most this often
 CITATION = re.compile(r"(?<![\\\]])\[(\d{1,3})\](?!\()")
 
@@ -47,6 +50,43 @@ def file_url(source: dict[str, Any]) -> QUrl:
     if page and str(source.get("path", "")).lower().endswith(".pdf"):
         url.setFragment(f"page={page}")
     return url
+
+
+def open_in_system_viewer(url: QUrl) -> bool:
+    """Open a local file in the application the system picks for it. Qt asks the desktop
+    (portal, desktop environment); where its platform cannot (e.g. a bare X session, or
+    no platform services), the system's own opener is started instead."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    import threading
+
+    from PySide6.QtGui import QDesktopServices
+
+    if QDesktopServices.openUrl(url):
+        return True
+    if sys.platform == "win32":
+        try:
+            os.startfile(url.toLocalFile())  # type: ignore[attr-defined,unused-ignore]
+        except OSError:
+            return False
+        return True
+    opener = shutil.which("open" if sys.platform == "darwin" else "xdg-open")
+    if opener is None:
+        return False
+    try:
+        proc = subprocess.Popen(
+            [opener, url.toString()],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    except OSError:
+        return False
+    threading.Thread(target=proc.wait, name="fathom-opener", daemon=True).start()  # reaps it
+    return True
 
 
 def short_location(source: dict[str, Any]) -> str:
@@ -482,9 +522,24 @@ class SourcePreview(QFrame):
         self.setVisible(True)
 
     def open_file(self) -> bool:
-        from PySide6.QtGui import QDesktopServices
-
-        return bool(QDesktopServices.openUrl(file_url(self.source)))
+        """Open the source's file (a PDF at its page where the viewer reads #page=); tell
+        people why when it cannot be opened."""
+        path = Path(str(self.source.get("path", "")))
+        if not path.is_file():
+            problem = ErrorInfo(
+                f"{path.name} is no longer at {path.parent}.",
+                "It was moved or deleted since it was indexed; re-sync its folder in "
+                "Knowledge to update the library.",
+            )
+        elif open_in_system_viewer(file_url(self.source)):
+            return True
+        else:
+            problem = ErrorInfo(
+                f"No application could be started to open {path.name}.",
+                f"Open it yourself: {path}",
+            )
+        show_error(self, problem)
+        return False
 
     def _close(self) -> None:
         self.setVisible(False)

@@ -3,6 +3,7 @@ and (slow tests) the gemma3 GGUF through llama.cpp."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -165,6 +166,39 @@ def test_conversations_rename_search_delete_and_export(
     assert [c.id for c in chats.conversations()] == [a.id]
 
 
+def test_open_file_starts_the_viewer_at_the_pdf_page_or_says_why_not(
+    qtbot: QtBot, fathom_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Offscreen Qt has no platform services, so the system opener is started; a script
+    named xdg-open on PATH stands in for the viewer and records what it was asked."""
+    from desktop.gui.errors import ErrorDialog
+
+    pdf = tmp_path / "docs" / "hand book.pdf"
+    pdf.parent.mkdir()
+    shutil.copy(DOCS / "good" / "handbook.pdf", pdf)
+    bin_dir, log = tmp_path / "bin", tmp_path / "opened.txt"
+    bin_dir.mkdir()
+    opener = bin_dir / ("open" if sys.platform == "darwin" else "xdg-open")
+    opener.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" >> "{log}"\n')
+    opener.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    window = MainWindow(Paths(fathom_home), autostart=False)
+    qtbot.addWidget(window)
+    source = {"rank": 2, "path": str(pdf), "page": 3, "heading": "", "text": "passage"}
+    window.preview.show_source(source)
+    assert window.preview.open_button.text() == "Open file at page 3"
+    assert window.preview.open_file()
+    qtbot.waitUntil(lambda: log.exists() and log.read_text().strip() != "", timeout=10_000)
+    assert log.read_text().splitlines() == [QUrl.fromLocalFile(str(pdf)).toString() + "#page=3"]
+
+    pdf.unlink()  # moved away since it was indexed
+    assert not window.preview.open_file()
+    dialogs = window.preview.findChildren(ErrorDialog)
+    assert dialogs and "hand book.pdf is no longer at" in dialogs[-1].message.text()
+    assert "re-sync" in dialogs[-1].hint.text()
+    assert len(log.read_text().splitlines()) == 1  # no viewer started for a missing file
+
+
 @pytest.mark.slow
 def test_ask_streams_with_sources_stop_cancels_and_chats_reload(
     qtbot: QtBot,
@@ -207,11 +241,25 @@ def test_ask_streams_with_sources_stop_cancels_and_chats_reload(
         pass
     assert "Stopped" in stopped.note.text() and window.answer_job is None
     conversation = window.conversation_id
+    assert conversation is not None
+    assert stopped.regen_button.isVisibleTo(window)
+
+    stopped.regen_button.click()  # the same question again; the stopped answer is replaced
+    job, again_widget = window.answer_job, window.current_answer
+    assert job is not None and again_widget is not None and again_widget is not stopped
+    with qtbot.waitSignal(job.done, timeout=120_000):
+        pass
+    assert again_widget.answer_text.strip() and again_widget.sources
+    answers_now = [w for w in window.chat.messages() if isinstance(w, AnswerWidget)]
+    assert stopped not in answers_now and len(answers_now) == 2
     window.close()
 
     chats = ChatStore(Paths(fathom_home).chats_db)
-    msgs = chats.messages(conversation)  # type: ignore[arg-type]
-    assert [m.status for m in msgs if m.role == "assistant"] == ["complete", "stopped"]
+    msgs = chats.messages(conversation)
+    assert [m.role for m in msgs] == ["user", "assistant", "user", "assistant"]
+    assert [m.status for m in msgs if m.role == "assistant"] == ["complete", "complete"]
+    assert msgs[3].content == again_widget.answer_text  # the regenerated answer, saved
+    assert msgs[2].content == "Tell me about the station notes."
     chats.close()
     again = MainWindow(Paths(fathom_home), autostart=False)
     qtbot.addWidget(again)
