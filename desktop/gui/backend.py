@@ -38,6 +38,14 @@ class FolderSynced:
 
 
 @dataclass(frozen=True)
+class LibraryRebuilt:
+    """A rebuild with the current embedding and chunking settings ended."""
+
+    summary: Any  # desktop.core.ingest.reindex.ReindexSummary
+    folders: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class AnswerSaved:
     """The last event of an answer job: the Answer and how it ended."""
 
@@ -204,27 +212,77 @@ class Backend(QObject):
             name="fathom-ingest",
         )
 
+    def ingest_options(self) -> Any:
+        from desktop.core.ingest.pipeline import IngestOptions
+
+        s = self.services.settings.ingest
+        return IngestOptions(s.chunk_tokens, s.chunk_overlap, int(s.max_file_mb * 1024 * 1024))
+
     def _ingest_events(self, folders: list[str], cancel: CancelToken) -> Iterator[object]:
-        from desktop.core.ingest.pipeline import IngestOptions, Summary, ingest
+        from desktop.core.ingest.pipeline import Summary, ingest
 
         store = self.store(cancel)
         embedder = self.ingest_embedder()
-        s = self.services.settings.ingest
-        options = IngestOptions(s.chunk_tokens, s.chunk_overlap, int(s.max_file_mb * 1024 * 1024))
         summary: Summary | None = None
-        for event in ingest([Path(f) for f in folders], store, embedder, options, cancel):
+        for event in ingest(
+            [Path(f) for f in folders], store, embedder, self.ingest_options(), cancel
+        ):
             if isinstance(event, Summary):
                 summary = event
             else:
                 yield event
         assert summary is not None
+        stats = self._record_syncs(store, folders, summary.failed)
+        self._query_embedder = None  # the library may have been created just now
+        yield FolderSynced(summary, stats)
+
+    def _record_syncs(
+        self, store: Any, folders: list[str], failed: list[tuple[str, str]]
+    ) -> dict[str, tuple[int, int]]:
+        """Each folder's files, chunks and failures, from the store's manifest."""
         stats = folder_stats(store.files(), folders)
         for folder in folders:
             files, chunks = stats[folder]
-            failed = [(p, why) for p, why in summary.failed if Path(p).is_relative_to(Path(folder))]
-            self.chats.record_sync(folder, files, chunks, failed)
-        self._query_embedder = None  # the library may have been created just now
-        yield FolderSynced(summary, stats)
+            mine = [(p, why) for p, why in failed if Path(p).is_relative_to(Path(folder))]
+            self.chats.record_sync(folder, files, chunks, mine)
+        return stats
+
+    # --- rebuilding the library -------------------------------------------------------------
+
+    def rebuild_reasons(self) -> Job:
+        """A job whose result lists what a rebuild with the current embedding and chunking
+        settings would change (empty: nothing to rebuild, or no library yet)."""
+
+        def work(cancel: CancelToken) -> list[str]:
+            from desktop.core.ingest.reindex import pending_changes
+
+            store = self.store(cancel)
+            reasons = pending_changes(store, self.ingest_embedder(), self.ingest_options())
+            # a library from before chunking was recorded is not worth a rebuild by itself
+            return [r for r in reasons if not r.startswith("unrecorded chunking")]
+
+        return run_job(work, lane=STORE_WRITES, name="fathom-rebuild-check")
+
+    def rebuild(self) -> Job:
+        """Rebuild the library with the current settings beside the one in use (questions
+        keep using the old one until the switch); an interrupted rebuild resumes."""
+        return run_job(self._rebuild_events, lane=STORE_WRITES, name="fathom-rebuild")
+
+    def _rebuild_events(self, cancel: CancelToken) -> Iterator[object]:
+        from desktop.core.ingest.reindex import ReindexSummary, reindex
+
+        store = self.store(cancel)
+        summary: ReindexSummary | None = None
+        for event in reindex(store, self.ingest_embedder(), self.ingest_options(), cancel):
+            if isinstance(event, ReindexSummary):
+                summary = event
+            else:
+                yield event
+        assert summary is not None
+        with self._embedder_lock:
+            self._query_embedder = None  # questions now embed with the new model
+        folders = [f.path for f in self.chats.folders()]
+        yield LibraryRebuilt(summary, self._record_syncs(store, folders, summary.failed))
 
     def resync_all(self) -> Job | None:
         folders = [f.path for f in self.chats.folders()]

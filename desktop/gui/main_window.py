@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from desktop import __version__
 from desktop.core.paths import Paths
-from desktop.gui.backend import AnswerSaved, Backend, FolderSynced, source_dicts
+from desktop.gui.backend import AnswerSaved, Backend, FolderSynced, LibraryRebuilt, source_dicts
 from desktop.gui.chat_view import AnswerWidget, ChatView, Composer, EffortBox, SourcePreview
 from desktop.gui.errors import show_error
 from desktop.gui.sidebar import Sidebar
@@ -46,6 +46,8 @@ class MainWindow(QMainWindow):
         self.answer_job: Job | None = None
         self.ingest_job: Job | None = None
         self.pending_sync: list[Path] = []
+        self.rebuild_offer: QMessageBox | None = None
+        self._rebuild_after_ingest = False
         self.current_answer: AnswerWidget | None = None
         self._autostart = autostart
         self._load_model = load_model
@@ -195,6 +197,7 @@ class MainWindow(QMainWindow):
         self.status.set_store(state, detail)
         if state == "ready":
             self.chat.set_empty_text(bool(self.backend.chats.folders()))
+            self.check_rebuild()
 
     def _store_locked(self, info: ErrorInfo) -> None:
         """A second Fathom on the same store: say so, then exit cleanly."""
@@ -460,6 +463,11 @@ class MainWindow(QMainWindow):
             self.chat.set_empty_text(True)
 
     def _ingest_failed(self, info: ErrorInfo) -> None:
+        if info.kind == "EmbeddingMismatchError":  # the settings name another model
+            self.status.set_activity("The library needs a rebuild first")
+            self._ingest_ended()
+            self.check_rebuild()
+            return
         self._ingest_ended()
         self.status.set_activity("Indexing failed")
         show_error(self, info, "Indexing failed")
@@ -472,9 +480,86 @@ class MainWindow(QMainWindow):
         self.ingest_job = None
         self.sidebar.library.progress.setVisible(False)
         self.refresh_folders()
-        if self.pending_sync:
+        if self._rebuild_after_ingest:
+            self._rebuild_after_ingest = False
+            self.start_rebuild()
+        elif self.pending_sync:
             paths, self.pending_sync = list(dict.fromkeys(self.pending_sync)), []
             self.add_paths(paths)
+
+    # --- rebuilding the library ----------------------------------------------------------
+
+    def check_rebuild(self) -> Job | None:
+        """Offer a rebuild when the library was built with another embedding model or
+        chunking than the settings now ask for (at start, and after such a change)."""
+        if self.backend.services is None:
+            return None
+        job = self.backend.rebuild_reasons()
+        job.done.connect(self._offer_rebuild)
+        return job
+
+    def _offer_rebuild(self, reasons: list[str]) -> None:
+        if not reasons or self.rebuild_offer is not None:
+            return
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Rebuild the library?")
+        box.setText("Your library was built with other settings than Fathom now uses.")
+        box.setInformativeText(
+            "\n".join(f"• {r}" for r in reasons)
+            + "\n\nRebuilding re-reads and re-embeds every file in the background. Questions "
+            "keep using the current library until the new one is complete. New files are "
+            "indexed after the rebuild."
+        )
+        box.setAccessibleName("Rebuild the library")
+        rebuild = box.addButton("Rebuild now", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(rebuild)
+        self.rebuild_offer = box
+
+        def answered(_result: int) -> None:
+            self.rebuild_offer = None
+            if box.clickedButton() is rebuild:
+                self.start_rebuild()
+            else:
+                self.status.set_activity("The library keeps its old settings until rebuilt")
+
+        box.finished.connect(answered)
+        box.open()
+
+    def start_rebuild(self) -> Job | None:
+        """Rebuild with the current settings, after a running ingestion; shown like one."""
+        if self.ingest_job is not None:
+            self._rebuild_after_ingest = True
+            self.status.set_activity("Rebuild queued…")
+            return None
+        progress = self.sidebar.library.progress
+        progress.reset()
+        progress.setVisible(True)
+        job = self.backend.rebuild()
+        self.ingest_job = job
+        job.yielded.connect(self._ingest_event)
+        job.done.connect(self._rebuild_done)
+        job.failed.connect(self._ingest_failed)
+        job.cancelled.connect(self._rebuild_cancelled)
+        self.status.set_activity("Rebuilding the library…")
+        return job
+
+    def _rebuild_done(self, event: object) -> None:
+        self._ingest_ended()
+        if isinstance(event, LibraryRebuilt):
+            s = event.summary
+            gone = f", {len(s.missing)} no longer on disk" if s.missing else ""
+            failed = f", {len(s.failed)} failed" if s.failed else ""
+            self.status.set_activity(
+                f"Library rebuilt: {s.files} files, {s.chunks:,} chunks{gone}{failed}"
+            )
+            self.status.set_store("ready", f"{s.chunks:,} chunks")
+            self.resync()  # files added or changed meanwhile, folders dropped before it
+
+    def _rebuild_cancelled(self) -> None:
+        self._ingest_ended()
+        self.status.set_activity("Rebuild paused: it goes on where it stopped when restarted")
 
     def cancel_ingest(self) -> None:
         self.pending_sync = []
@@ -519,10 +604,11 @@ class MainWindow(QMainWindow):
         generation = ("llm.temperature", "llm.max_tokens", "llm.reasoning_effort")
         if any(k.startswith("llm.") and k not in generation for k in keys):
             self._reload_model()
-        if any(k.startswith(("store.", "embedding.")) for k in keys):
-            self.statusBar().showMessage(
-                "Store and embedding settings apply when Fathom starts again.", 8000
-            )
+        if any(k.startswith("store.") for k in keys):
+            self.statusBar().showMessage("Store settings apply when Fathom starts again.", 8000)
+        library = ("embedding.", "ingest.chunk_")
+        if any(k.startswith(library) for k in keys):
+            self.check_rebuild()
 
     def open_models(self) -> QWidget | None:
         """Models…: choosing another chat model loads it in the background."""

@@ -48,12 +48,13 @@ class ErrorInfo:
     hint: str = ""
     details: str = ""
     bug: bool = False  # not a FathomError: unexpected, worth a dialog and a report
+    kind: str = ""  # the FathomError's class name, for a front that handles one kind itself
 
     @classmethod
     def from_exception(cls, exc: BaseException) -> ErrorInfo:
         details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         if isinstance(exc, FathomError):
-            return cls(exc.message, exc.hint, details)
+            return cls(exc.message, exc.hint, details, kind=type(exc).__name__)
         if isinstance(exc, MemoryError):
             return cls(
                 "Fathom ran out of memory.",

@@ -166,6 +166,67 @@ def test_conversations_rename_search_delete_and_export(
     assert [c.id for c in chats.conversations()] == [a.id]
 
 
+def test_another_embedding_model_is_offered_as_a_background_rebuild(
+    qtbot: QtBot,
+    fathom_home: Path,
+    folder: Path,
+    embedding: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Settings changed between two runs: the window offers the rebuild; "Later" keeps the
+    old library (a drop is refused by the core and leads back to the offer, not to an
+    error); "Rebuild now" rebuilds on a worker, then indexes the folder dropped meanwhile."""
+    from desktop.core.errors import EmbeddingMismatchError
+
+    window = open_window(qtbot, fathom_home, load_model=False)
+    ingest_by_drop(qtbot, window, folder)
+    before = window.backend.store().count()
+    window.close()
+
+    other = tmp_path / "minilm-copy"  # the same weights under another name: another model
+    shutil.copytree(embedding, other, copy_function=os.link)
+    monkeypatch.setenv("FATHOM_EMBEDDING__MODEL", str(other))
+    window = open_window(qtbot, fathom_home, load_model=False)
+    qtbot.waitUntil(lambda: window.rebuild_offer is not None, timeout=60_000)
+    offer = window.rebuild_offer
+    assert offer is not None and "minilm-copy" in offer.informativeText()
+    next(b for b in offer.buttons() if b.text() == "Later").click()
+    assert window.rebuild_offer is None and "old settings" in window.status.activity.text()
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    shutil.copy(DOCS / "good" / "handbook.pdf", extra / "handbook.pdf")
+    drop(window, extra)
+    failed: list[str] = []
+    assert window.ingest_job is not None
+    window.ingest_job.failed.connect(lambda info: failed.append(info.kind))
+    qtbot.waitUntil(lambda: window.rebuild_offer is not None, timeout=60_000)
+    assert failed == [EmbeddingMismatchError.__name__]
+    offer = window.rebuild_offer
+    assert offer is not None
+    rebuilt: list[object] = []
+    next(b for b in offer.buttons() if b.text() == "Rebuild now").click()
+    job = window.ingest_job
+    assert job is not None and window.sidebar.library.progress.isVisible()
+    job.done.connect(rebuilt.append)
+    qtbot.waitUntil(lambda: bool(rebuilt), timeout=120_000)
+    summary = rebuilt[0].summary  # type: ignore[attr-defined]
+    assert summary.rebuilt and summary.files == 3 and summary.chunks == before
+    assert "embedding model" in summary.reasons[0]
+    qtbot.waitUntil(lambda: window.ingest_job is None, timeout=120_000)  # then the re-sync
+
+    store = window.backend.store()
+    info = store.embedding_info()
+    assert info is not None and info["source"] == str(other.resolve())
+    assert any(Path(p).name == "handbook.pdf" and "extra" in p for p in store.files())
+    assert window.backend.query_embedder(store).model_id == info["model"]
+    check = window.check_rebuild()  # nothing left to change: no offer
+    assert check is not None
+    qtbot.waitSignal(check.done, timeout=60_000).wait()
+    assert window.rebuild_offer is None
+
+
 def test_open_file_starts_the_viewer_at_the_pdf_page_or_says_why_not(
     qtbot: QtBot, fathom_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
