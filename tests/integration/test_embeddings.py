@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -81,3 +82,27 @@ def test_a_folder_without_onnx_is_explained(tmp_path: Path) -> None:
 
     with pytest.raises(ModelError, match="not an ONNX embedding model folder"):
         OnnxEmbedder(models.minilm_source())
+
+
+def test_long_texts_are_tokenized_in_pieces_with_the_same_tokens(
+    onnx: OnnxEmbedder, corpus: Path
+) -> None:
+    """A long section is tokenized in whitespace-cut pieces (so the GIL is released while
+    it is tokenized); the token spans are exactly those of the whole text."""
+    from tokenizers import Tokenizer
+
+    from desktop.core.embeddings.onnx import TOKENIZE_PIECE_CHARS, text_pieces
+
+    text = "\n\n".join(p.read_text() for p in sorted(corpus.rglob("*.md"))[:40])
+    assert len(text) > 8 * TOKENIZE_PIECE_CHARS
+    pieces = text_pieces(text, TOKENIZE_PIECE_CHARS)
+    assert len(pieces) > 8 and pieces[0][0] == 0 and pieces[-1][1] == len(text)
+    assert all(a < b <= a + TOKENIZE_PIECE_CHARS for a, b in pieces)
+    assert all(prev[1] == nxt[0] for prev, nxt in itertools.pairwise(pieces))
+    whole = Tokenizer.from_file(str(onnx.folder / "tokenizer.json"))
+    whole.no_truncation()
+    expected = [tuple(o) for o in whole.encode(text, add_special_tokens=False).offsets]
+    assert onnx.token_spans(text) == expected
+    assert text_pieces("short text", TOKENIZE_PIECE_CHARS) == [(0, 10)]
+    unbroken = "x" * (3 * TOKENIZE_PIECE_CHARS)  # no whitespace: cut anyway
+    assert len(text_pieces(unbroken, TOKENIZE_PIECE_CHARS)) == 3

@@ -43,6 +43,31 @@ def _fingerprint(path: Path) -> str:
     return h.hexdigest()[:12]
 
 
+TOKENIZE_PIECE_CHARS = 16_384
+
+
+def text_pieces(text: str, size: int) -> list[tuple[int, int]]:
+    """Spans covering ``text``, each at most about ``size`` characters, cut at the start of
+    a run of whitespace (a line break first), so that tokenizers that split on whitespace
+    see the same words as in the whole text. Short texts are one piece."""
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > size:
+        window_end = start + size
+        cut = text.rfind("\n", start + size // 2, window_end)
+        if cut < 0:
+            cut = max(text.rfind(" ", start + size // 2, window_end), -1)
+        if cut < 0:
+            cut = window_end  # no whitespace at all: cut anywhere
+        else:
+            while cut > start + 1 and text[cut - 1].isspace():
+                cut -= 1
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, len(text)))
+    return pieces
+
+
 class OnnxEmbedder:
     """pymilvus.model-compatible embedder running an ONNX export on the CPU."""
 
@@ -117,8 +142,21 @@ class OnnxEmbedder:
         return self._max_len
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
-        """Character span of each of the model's tokens in ``text`` (no special tokens)."""
-        return list(self._counter.encode(text, add_special_tokens=False).offsets)
+        """Character span of each of the model's tokens in ``text`` (no special tokens).
+
+        Long texts are tokenized in pieces cut where whitespace begins, in one
+        ``encode_batch`` call: only the batch call releases the GIL while it tokenizes, and
+        reading one piece's offsets is short. A long section tokenized whole on the reader
+        thread held the GIL for 160 ms and more, freezing the window
+        (tests/bench/bench_ui.py, 120 files)."""
+        pieces = text_pieces(text, TOKENIZE_PIECE_CHARS)
+        encodings = self._counter.encode_batch(
+            [text[a:b] for a, b in pieces], add_special_tokens=False
+        )
+        spans: list[tuple[int, int]] = []
+        for (a, _b), encoding in zip(pieces, encodings, strict=True):
+            spans.extend((a + s, a + e) for s, e in encoding.offsets)
+        return spans
 
     def encode_documents(self, documents: list[str]) -> list[Vector]:
         return self._encode(documents)
