@@ -8,6 +8,7 @@ one ingestion runs at a time. Its signals carry state for the status bar and the
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -35,6 +36,15 @@ class FolderSynced:
 
     summary: Any  # desktop.core.ingest.pipeline.Summary
     folders: dict[str, tuple[int, int]] = field(default_factory=dict)  # path: (files, chunks)
+
+
+def freeze_heap() -> None:
+    """Move every object alive now (modules, classes, loaded models: the core's imports
+    are most of the heap) out of the garbage collector's reach. A full collection walks
+    the whole heap holding the GIL: with the core loaded it took 100-140 ms, and one on
+    the ingestion reader thread froze the window for as long (tests/bench/bench_ui.py,
+    120 files). Later full collections walk only what was made after this."""
+    gc.freeze()
 
 
 @dataclass(frozen=True)
@@ -102,7 +112,9 @@ class Backend(QObject):
             except ConfigError as exc:
                 self.settings_problem = ErrorInfo.from_exception(exc)
                 settings = Settings()
-            return Services(self.paths, settings)
+            services = Services(self.paths, settings)
+            freeze_heap()
+            return services
         except BaseException as exc:
             self._store_error = exc
             self._store_ready.set()
@@ -158,6 +170,7 @@ class Backend(QObject):
             store.warm_up()
         except Exception:  # a warm-up only: the real step reports its own error
             pass
+        freeze_heap()
 
     def _store_failed(self, info: ErrorInfo) -> None:
         from desktop.core.errors import StoreLockedError
