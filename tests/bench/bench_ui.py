@@ -13,19 +13,22 @@ a stall is the delay beyond the interval. Phases, one after another in the same 
   a drop adds them, until the ingestion's summary arrives;
 - ``answer``: a question sent from the composer, until the answer is finished and saved.
 
-Prints a table (longest stall, 99th percentile, ticks, and the longest stall as a ratio
-of the idle baseline's) and, last, ``max_stall_ms=<N>``: the longest stall of ingest and
+Prints a table (longest stall, 99th percentile, ticks, the longest stall as a ratio of
+the idle baseline's, and the longest garbage collection on any thread, which holds the
+GIL) and, last, ``max_stall_ms=<N>``: the longest stall of ingest and
 answer. The target is under 50 ms. Without ``--model`` the answer phase is skipped.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +43,7 @@ class Phase:
     name: str
     seconds: float = 0.0
     stalls: list[float] = field(default_factory=list)  # ms beyond the interval, per tick
+    gc_ms: list[float] = field(default_factory=list)  # each garbage collection, any thread
 
     @property
     def worst(self) -> float:
@@ -64,6 +68,16 @@ class Probe:
         self.timer.timeout.connect(self._tick)
         self.phase: Phase | None = None
         self.last = 0.0
+        self._gc_start: dict[int, float] = {}
+        gc.callbacks.append(self._gc)
+
+    def _gc(self, stage: str, _info: dict[str, int]) -> None:
+        """A full collection holds the GIL: its length shows up as a stall."""
+        me = threading.get_ident()
+        if stage == "start":
+            self._gc_start[me] = time.perf_counter()
+        elif (t0 := self._gc_start.pop(me, None)) is not None and self.phase is not None:
+            self.phase.gc_ms.append((time.perf_counter() - t0) * 1000)
 
     def measure(self, phase: Phase) -> None:
         self.phase = phase
@@ -206,12 +220,13 @@ def main() -> int:
     )
     print(
         f"{'phase':<22}{'seconds':>9}{'ticks':>8}{'max ms':>9}{'p99 ms':>9}{'>50 ms':>8}"
-        f"{'max/idle':>10}"
+        f"{'max/idle':>10}{'gc max ms':>11}"
     )
     for p in [startup, *phases]:
         print(
             f"{p.name:<22}{p.seconds:>9.1f}{len(p.stalls):>8}{p.worst:>9.1f}{p.p99:>9.1f}"
             f"{sum(s > 50 for s in p.stalls):>8}{p.worst / base:>10.1f}"
+            f"{max(p.gc_ms, default=0.0):>11.1f}"
         )
     if answer_widget is not None:
         print(
