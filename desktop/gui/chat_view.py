@@ -75,9 +75,15 @@ def open_in_system_viewer(url: QUrl) -> bool:
     opener = shutil.which("open" if sys.platform == "darwin" else "xdg-open")
     if opener is None:
         return False
+    # a plain path where there is nothing else to say; the encoded URL to carry #page=
+    target = (
+        url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
+        if url.hasFragment()
+        else url.toLocalFile()
+    )
     try:
         proc = subprocess.Popen(
-            [opener, url.toString()],
+            [opener, target],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

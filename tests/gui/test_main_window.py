@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -250,14 +251,23 @@ def test_open_file_starts_the_viewer_at_the_pdf_page_or_says_why_not(
     assert window.preview.open_button.text() == "Open file at page 3"
     assert window.preview.open_file()
     qtbot.waitUntil(lambda: log.exists() and log.read_text().strip() != "", timeout=10_000)
-    assert log.read_text().splitlines() == [QUrl.fromLocalFile(str(pdf)).toString() + "#page=3"]
+    assert log.read_text().splitlines() == [f"file://{quote(str(pdf))}#page=3"]  # hand%20book
 
+    notes = pdf.parent / "notes.md"  # not a PDF: the plain path, as the opener takes it
+    notes.write_text("# Notes\n")
+    window.preview.show_source({**source, "path": str(notes), "page": 0})
+    assert window.preview.open_button.text() == "Open file"
+    assert window.preview.open_file()
+    qtbot.waitUntil(lambda: len(log.read_text().splitlines()) == 2, timeout=10_000)
+    assert log.read_text().splitlines()[1] == str(notes)
+
+    window.preview.show_source(source)
     pdf.unlink()  # moved away since it was indexed
     assert not window.preview.open_file()
     dialogs = window.preview.findChildren(ErrorDialog)
     assert dialogs and "hand book.pdf is no longer at" in dialogs[-1].message.text()
     assert "re-sync" in dialogs[-1].hint.text()
-    assert len(log.read_text().splitlines()) == 1  # no viewer started for a missing file
+    assert len(log.read_text().splitlines()) == 2  # no viewer started for a missing file
 
 
 @pytest.mark.slow
