@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from typing import Any
 
+from desktop.core.errors import Cancelled
 from desktop.core.ingest.pipeline import FileDone, IngestOptions, Started, Summary, ingest
 from desktop.core.ingest.watch import Snapshot, changes, snapshot
+from desktop.core.progress import CancelToken
 from desktop.core.services import Services
 
 EXIT_OK, EXIT_PARTIAL = 0, 3
@@ -32,14 +35,25 @@ def run_ingest(services: Services, args: argparse.Namespace) -> int:
     return EXIT_PARTIAL if summary.failed else EXIT_OK
 
 
-def _sync(services: Services, args: argparse.Namespace, store: Any, embedder: Any) -> Summary:
+def _sync(
+    services: Services,
+    args: argparse.Namespace,
+    store: Any,
+    embedder: Any,
+    cancel: CancelToken | None = None,
+) -> Summary:
     from desktop.core.ingest.reindex import library_options
 
     options, note = library_options(store, embedder, ingest_options(services))
     if note:
         print(f"fathom: note: {note}", file=sys.stderr)
-    events = ingest(args.paths, store, embedder, options)
-    summary = _drive_quiet(events) if args.json else _drive_with_bar(events)
+    events = ingest(args.paths, store, embedder, options, cancel)
+    try:
+        summary = _drive_quiet(events) if args.json else _drive_with_bar(events)
+    finally:
+        close = getattr(events, "close", None)
+        if close is not None:
+            close()  # stops the reader thread here, not whenever the generator is collected
     if args.json:
         print(json.dumps(summary.to_json()), flush=True)
     else:
@@ -50,17 +64,31 @@ def _sync(services: Services, args: argparse.Namespace, store: Any, embedder: An
 def _watch(
     services: Services, args: argparse.Namespace, store: Any, embedder: Any, since: Snapshot
 ) -> int:
-    """Sync again after every change until interrupted; the store stays open meanwhile."""
-    from desktop.core.progress import CancelToken
+    """Sync again after every change until interrupted; the store stays open meanwhile.
 
+    Ctrl+C (SIGINT) cancels instead of raising KeyboardInterrupt wherever the main thread
+    happens to be: raised while a finished sync's generator was being closed, Python
+    reported it as ignored and the watch went on (seen once in CI). A second Ctrl+C
+    interrupts at once."""
+    cancel = CancelToken()
+
+    def interrupted(_signum: int, _frame: Any) -> None:
+        if cancel.cancelled:
+            raise KeyboardInterrupt
+        cancel.cancel()
+
+    previous = signal.signal(signal.SIGINT, interrupted)
     if not args.json:
         print(f"Watching for changes every {args.interval:g} s (Ctrl+C stops).", flush=True)
     try:
-        for _ in changes(args.paths, args.interval, CancelToken(), since):
-            _sync(services, args, store, embedder)
-    except KeyboardInterrupt:
-        if not args.json:
-            print("Stopped watching.")
+        for _ in changes(args.paths, args.interval, cancel, since):
+            _sync(services, args, store, embedder, cancel)
+    except (Cancelled, KeyboardInterrupt):
+        pass  # a sync cut short resumes at the next run
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if not args.json:
+        print("Stopped watching.")
     return EXIT_OK
 
 

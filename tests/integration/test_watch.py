@@ -45,7 +45,7 @@ def test_watch_syncs_changes_until_interrupted(
             "0.3",
         ],
         cwd=REPO,
-        env=os.environ.copy(),
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -70,7 +70,12 @@ def test_watch_syncs_changes_until_interrupted(
         assert (s["removed"], s["unchanged"]) == (1, 2)
     finally:
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        try:
+            _, err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:  # show where it hangs: faulthandler's stacks
+            proc.send_signal(signal.SIGABRT)
+            _, err = proc.communicate(timeout=30)
+            raise AssertionError(f"still running 60 s after SIGINT:\n{err[-6000:]}") from None
     assert proc.returncode == 0, err
     assert "Traceback" not in err
 
