@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -409,16 +410,28 @@ class MainWindow(QMainWindow):
             self.pending_sync += paths
             self.status.set_activity("Indexing queued…")
             return None
+        return self._run_library_job(
+            self.backend.ingest(paths), self._ingest_done, self._ingest_cancelled, "Indexing…"
+        )
+
+    def _run_library_job(
+        self,
+        job: Job,
+        on_done: Callable[[object], None],
+        on_cancelled: Callable[[], None],
+        activity: str,
+    ) -> Job:
+        """Show an ingestion or a rebuild: the library's progress bar, its cancel, and
+        per-file progress in the status bar."""
         progress = self.sidebar.library.progress
         progress.reset()
         progress.setVisible(True)
-        job = self.backend.ingest(paths)
         self.ingest_job = job
         job.yielded.connect(self._ingest_event)
-        job.done.connect(self._ingest_done)
+        job.done.connect(on_done)
         job.failed.connect(self._ingest_failed)
-        job.cancelled.connect(self._ingest_cancelled)
-        self.status.set_activity("Indexing…")
+        job.cancelled.connect(on_cancelled)
+        self.status.set_activity(activity)
         return job
 
     def resync(self) -> None:
@@ -533,17 +546,12 @@ class MainWindow(QMainWindow):
             self._rebuild_after_ingest = True
             self.status.set_activity("Rebuild queued…")
             return None
-        progress = self.sidebar.library.progress
-        progress.reset()
-        progress.setVisible(True)
-        job = self.backend.rebuild()
-        self.ingest_job = job
-        job.yielded.connect(self._ingest_event)
-        job.done.connect(self._rebuild_done)
-        job.failed.connect(self._ingest_failed)
-        job.cancelled.connect(self._rebuild_cancelled)
-        self.status.set_activity("Rebuilding the library…")
-        return job
+        return self._run_library_job(
+            self.backend.rebuild(),
+            self._rebuild_done,
+            self._rebuild_cancelled,
+            "Rebuilding the library…",
+        )
 
     def _rebuild_done(self, event: object) -> None:
         self._ingest_ended()
