@@ -295,6 +295,10 @@ class ModelOwner(QObject):
             self._set("not loaded", "")
 
     def _loaded(self, model: Any) -> None:
+        if self._job is not None and self._job.token.cancelled:  # stopped as it finished
+            run_job(lambda _c: model.close(), name="fathom-model-close")
+            self._load_stopped()
+            return
         self.model = model
         self._set("ready", f"{model.name} · {device_of(model)}")
 
@@ -307,7 +311,11 @@ class ModelOwner(QObject):
         self.state.emit(state, detail)
 
     def unload(self) -> None:
-        """Close the model on a worker thread (joining its thread may take a moment)."""
+        """Close the model on a worker thread (joining its thread may take a moment); a
+        load still running is stopped, not left to finish as "ready"."""
+        if self._job is not None and self._job.isRunning():
+            self._again = False
+            self._job.cancel()
         model, self.model = self.model, None
         if model is not None:
             run_job(lambda _c: model.close(), name="fathom-model-close")

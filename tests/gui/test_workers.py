@@ -155,6 +155,24 @@ def test_picking_another_model_while_one_loads_ends_with_the_new_one(
         owner.close_now()
 
 
+def test_unloading_while_a_model_loads_leaves_none_loaded(qtbot: QtBot, gemma_gguf: Path) -> None:
+    from desktop.core.llm.llama_cpp import LlamaCppModel, LlamaOptions
+
+    built: list[LlamaCppModel] = []
+
+    def build() -> LlamaCppModel:
+        built.append(LlamaCppModel(gemma_gguf, LlamaOptions(n_ctx=1024, n_gpu_layers=0)))
+        return built[-1]
+
+    owner = ModelOwner(build)
+    owner.load()
+    qtbot.waitUntil(lambda: len(built) == 1, timeout=30_000)
+    owner.unload()
+    qtbot.waitUntil(lambda: not built[0]._thread.is_alive(), timeout=60_000)
+    qtbot.wait(300)  # any late "done" has arrived
+    assert owner.current == "not loaded" and owner.model is None
+
+
 def test_the_store_host_serves_a_lite_folder_from_a_child_and_holds_its_lock(
     tmp_path: Path,
 ) -> None:
