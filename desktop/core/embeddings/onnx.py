@@ -56,7 +56,7 @@ def text_pieces(text: str, size: int) -> list[tuple[int, int]]:
         window_end = start + size
         cut = text.rfind("\n", start + size // 2, window_end)
         if cut < 0:
-            cut = max(text.rfind(" ", start + size // 2, window_end), -1)
+            cut = text.rfind(" ", start + size // 2, window_end)
         if cut < 0:
             cut = window_end  # no whitespace at all: cut anywhere
         else:
