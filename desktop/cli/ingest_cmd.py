@@ -9,17 +9,12 @@ import sys
 from typing import Any
 
 from desktop.core.errors import Cancelled
-from desktop.core.ingest.pipeline import FileDone, IngestOptions, Started, Summary, ingest
+from desktop.core.ingest.pipeline import FileDone, Started, Summary, ingest
 from desktop.core.ingest.watch import Snapshot, changes, snapshot
 from desktop.core.progress import CancelToken
 from desktop.core.services import Services
 
 EXIT_OK, EXIT_PARTIAL = 0, 3
-
-
-def ingest_options(services: Services) -> IngestOptions:
-    s = services.settings.ingest
-    return IngestOptions(s.chunk_tokens, s.chunk_overlap, int(s.max_file_mb * 1024 * 1024))
 
 
 def run_ingest(services: Services, args: argparse.Namespace) -> int:
@@ -44,7 +39,7 @@ def _sync(
 ) -> Summary:
     from desktop.core.ingest.reindex import library_options
 
-    options, note = library_options(store, embedder, ingest_options(services))
+    options, note = library_options(store, embedder, services.ingest_options())
     if note:
         print(f"fathom: note: {note}", file=sys.stderr)
     events = ingest(args.paths, store, embedder, options, cancel)

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from desktop.cli.ingest_cmd import ingest_options
 from desktop.core.errors import ConfigError
 from desktop.core.ingest.pipeline import FileDone, Started
 from desktop.core.ingest.reindex import Planned, ReindexEvent, ReindexSummary, reindex
@@ -60,7 +59,7 @@ def run_reindex(services: Services, args: argparse.Namespace) -> int:
         if changes:  # saved (without the environment's overrides) before the long work
             path = services.paths.settings_file
             save_settings(_updated(load_settings(path, environ={}), changes), path)
-        events = reindex(store, embedder, ingest_options(services))
+        events = reindex(store, embedder, services.ingest_options())
         summary = _drive(events, quiet=args.json)
     finally:
         store.close()

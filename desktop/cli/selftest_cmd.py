@@ -207,7 +207,6 @@ def _run(args: argparse.Namespace, home: Path, report: Report) -> None:
     _step(report, "inputs", lambda: _check_inputs(args))
     _step(report, "window", lambda: show_window(home, report))
 
-    from desktop.cli.ingest_cmd import ingest_options
     from desktop.core.ingest.pipeline import Summary, ingest
     from desktop.core.rag.answer import Answer, answer
     from desktop.core.services import Services
@@ -223,7 +222,7 @@ def _run(args: argparse.Namespace, home: Path, report: Report) -> None:
     try:
 
         def do_ingest() -> Summary:
-            events = ingest([docs], store, embedder, ingest_options(services))
+            events = ingest([docs], store, embedder, services.ingest_options())
             summary = next(e for e in events if isinstance(e, Summary))
             if summary.failed:
                 path, error = summary.failed[0]

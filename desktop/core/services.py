@@ -22,6 +22,7 @@ from desktop.core.settings import Settings, load_settings
 from desktop.core.store.milvus import MilvusStore
 
 if TYPE_CHECKING:
+    from desktop.core.ingest.pipeline import IngestOptions
     from desktop.core.llm.openai_compat import OpenAICompatModel
 
 PYMILVUS_PREFIX = "pymilvus:"
@@ -59,6 +60,15 @@ class Services:
             token=self.store_token(),
             library=library or self.settings.store.library,
         )
+
+    # --- ingestion ------------------------------------------------------------------------
+
+    def ingest_options(self) -> IngestOptions:
+        """How files are chunked and which are too large, from the ingest.* settings."""
+        from desktop.core.ingest.pipeline import IngestOptions
+
+        s = self.settings.ingest
+        return IngestOptions(s.chunk_tokens, s.chunk_overlap, int(s.max_file_mb * 1024 * 1024))
 
     # --- embeddings -----------------------------------------------------------------------
 

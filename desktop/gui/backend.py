@@ -225,12 +225,6 @@ class Backend(QObject):
             name="fathom-ingest",
         )
 
-    def ingest_options(self) -> Any:
-        from desktop.core.ingest.pipeline import IngestOptions
-
-        s = self.services.settings.ingest
-        return IngestOptions(s.chunk_tokens, s.chunk_overlap, int(s.max_file_mb * 1024 * 1024))
-
     def _ingest_events(self, folders: list[str], cancel: CancelToken) -> Iterator[object]:
         from desktop.core.ingest.pipeline import Summary, ingest
 
@@ -238,7 +232,7 @@ class Backend(QObject):
         embedder = self.ingest_embedder()
         summary: Summary | None = None
         for event in ingest(
-            [Path(f) for f in folders], store, embedder, self.ingest_options(), cancel
+            [Path(f) for f in folders], store, embedder, self.services.ingest_options(), cancel
         ):
             if isinstance(event, Summary):
                 summary = event
@@ -270,9 +264,12 @@ class Backend(QObject):
             from desktop.core.ingest.reindex import pending_changes
 
             store = self.store(cancel)
-            reasons = pending_changes(store, self.ingest_embedder(), self.ingest_options())
-            # a library from before chunking was recorded is not worth a rebuild by itself
-            return [r for r in reasons if not r.startswith("unrecorded chunking")]
+            return pending_changes(
+                store,
+                self.ingest_embedder(),
+                self.services.ingest_options(),
+                unrecorded_chunking_differs=False,
+            )
 
         return run_job(work, lane=STORE_WRITES, name="fathom-rebuild-check")
 
@@ -286,7 +283,7 @@ class Backend(QObject):
 
         store = self.store(cancel)
         summary: ReindexSummary | None = None
-        for event in reindex(store, self.ingest_embedder(), self.ingest_options(), cancel):
+        for event in reindex(store, self.ingest_embedder(), self.services.ingest_options(), cancel):
             if isinstance(event, ReindexSummary):
                 summary = event
             else:
