@@ -52,15 +52,27 @@ def differences(
     return reasons
 
 
-def pending_changes(store: MilvusStore, embedder: Embedder, options: IngestOptions) -> list[str]:
+def pending_changes(
+    store: MilvusStore,
+    embedder: Embedder,
+    options: IngestOptions,
+    *,
+    unrecorded_chunking_differs: bool = True,
+) -> list[str]:
     """What a rebuild with ``embedder`` and ``options`` would change in the active library
-    (one line each; empty: nothing, or no library yet), e.g. for a front to offer one."""
+    (one line each; empty: nothing, or no library yet), e.g. for a front to offer one.
+    ``unrecorded_chunking_differs=False``: a library from before chunking was recorded
+    counts as chunked as asked (not worth offering a rebuild for by itself)."""
     store.bind()
     info = store.embedding_info()
     if info is None:
         return []
     model, dim = embedder_identity(embedder), embedder.dim
-    return differences(info, store.chunking_info(), model, dim, chunking_of(options))
+    chunking = chunking_of(options)
+    built_chunking = store.chunking_info()
+    if built_chunking is None and not unrecorded_chunking_differs:
+        built_chunking = chunking
+    return differences(info, built_chunking, model, dim, chunking)
 
 
 def library_options(
