@@ -19,7 +19,7 @@ from pathlib import Path
 from desktop.core.embeddings.base import Embedder, embedder_identity, embedder_source
 from desktop.core.ingest.pipeline import FileDone, IngestOptions, Started, Summary, ingest
 from desktop.core.progress import CancelToken
-from desktop.core.store.milvus import MilvusStore
+from desktop.core.store.milvus import SCHEMA, MilvusStore
 
 
 def chunking_of(options: IngestOptions) -> dict[str, int]:
@@ -38,10 +38,14 @@ def differences(
     model: str,
     dim: int,
     chunking: dict[str, int],
+    built_layout: str = SCHEMA,
 ) -> list[str]:
-    """Why a library built with (``built``, ``built_chunking``) differs from the target:
-    one line per change; empty when it already matches."""
+    """Why a library built with (``built``, ``built_chunking``, in the store layout
+    ``built_layout``) differs from the target: one line per change; empty when it
+    already matches."""
     reasons = []
+    if built is not None and built_layout != SCHEMA:
+        reasons.append(f"store layout {built_layout} -> {SCHEMA} (keyword search on stemmed words)")
     if built is not None and (built.get("model") != model or int(str(built.get("dim"))) != dim):
         reasons.append(
             f"embedding model {built.get('model')} (dimension {built.get('dim')}) "
@@ -72,7 +76,7 @@ def pending_changes(
     built_chunking = store.chunking_info()
     if built_chunking is None and not unrecorded_chunking_differs:
         built_chunking = chunking
-    return differences(info, built_chunking, model, dim, chunking)
+    return differences(info, built_chunking, model, dim, chunking, store.schema)
 
 
 def library_options(
@@ -163,7 +167,7 @@ def reindex(
     chunking = chunking_of(options)
     summary = ReindexSummary(generation=previous, previous=previous)
     info = store.embedding_info()
-    reasons = differences(info, store.chunking_info(), model, dim, chunking)
+    reasons = differences(info, store.chunking_info(), model, dim, chunking, store.schema)
     summary.reasons = reasons
     target, resumed = _choose_target(store, previous, model, dim, chunking)
     for old in store.generations():  # leftovers: an old generation a crash kept, dead builds
@@ -220,6 +224,6 @@ def _choose_target(
             chunked = view.chunking_info()
         except Exception:  # a build killed while creating its collections: start over
             continue
-        if built is not None and not differences(built, chunked, model, dim, chunking):
+        if built is not None and not differences(built, chunked, model, dim, chunking, view.schema):
             return gen, True
     return max([active, *present]) + 1, False

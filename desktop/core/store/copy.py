@@ -1,7 +1,7 @@
 """Copy a library from one store to another (a laptop's Lite directory to a team server and
 back): its chunks with their vectors and metadata, its file manifest and the embedding
 model it was built with. Nothing is embedded again; Milvus recomputes the BM25 vectors
-from the text as the chunks are inserted.
+as the chunks are inserted, from search terms cut for the target's layout.
 
 Chunks are copied before the manifest, as ingestion writes them: a copy cut short leaves
 a target without a complete manifest, which ``replace=True`` (``--replace``) starts over.
@@ -94,6 +94,7 @@ def copy_library(
         cancel.raise_if_cancelled()
         for r in rows:
             r["dense"] = [float(x) for x in r["dense"]]
+            r.update(target.lexical_field(str(r["text"]), str(r["heading"])))
         with _blame(target):
             target._client.insert(target.chunks_name, rows)
         done += len(rows)

@@ -19,19 +19,28 @@ from typing import Any, Literal
 
 from desktop.core.errors import EmbeddingMismatchError, StoreError, StoreLockedError
 from desktop.core.ingest.document import Chunk
+from desktop.core.lexical import lexical_text
+from desktop.core.store.fusion import Fusion, fuse
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
 EMBEDDING_PROPERTY = "fathom.embedding"
 TEXT_MAX_BYTES = 65535
 PATH_MAX_BYTES = 4096
 HEADING_MAX_BYTES = 1024
-RRF_K = 60
+# Dense search's list counts fully, BM25's at this weight (chosen on the dev sets of
+# tests/data/recall with tests/bench/bench_recall.py).
+DEFAULT_FUSION = Fusion(bm25_weight=1.0)
 QUERY_CAP = 16384
 _OUT_FIELDS = ["text", "path", "page", "heading", "start", "end"]
 _STORED_FIELDS = ("text", "path", "heading", "page", "ordinal", "start", "end")
 _RECORD_FIELDS = ("path", "hash", "size", "chunks", "mtime_ns")
 SCHEMA_PROPERTY = "fathom.schema"
-SCHEMA = "1"
+# Layout 2 keeps each chunk's search terms (desktop.core.lexical) in a field of their own,
+# which BM25 indexes; layout 1 (libraries built before it) indexed the raw text. Both are
+# read; new libraries and rebuilt generations are written in the newest.
+SCHEMA = "2"
+SCHEMAS_READ = ("1", "2")
+LEXICAL_SCHEMAS = frozenset({"2"})
 CHUNKING_PROPERTY = "fathom.chunking"  # {"chunk_tokens", "chunk_overlap"} of a generation
 STATE_PROPERTY = "fathom.state"  # "building" until a rebuilt generation is complete
 
@@ -84,6 +93,11 @@ class Hit:
     start: int
     end: int
     score: float
+
+
+def search_terms(text: str, heading: str = "") -> str:
+    """What a chunk's BM25 field holds: the terms of its heading path and its text."""
+    return lexical_text(f"{heading}\n\n{text}" if heading else text)
 
 
 def file_key(path: str) -> str:
@@ -349,6 +363,7 @@ class MilvusStore:
         if _is_local(uri):
             _OPEN_HERE[uri] = _OPEN_HERE.get(uri, 0) + 1
         self.generation = 0
+        self.schema = SCHEMA  # the layout of the bound chunks collection (see SCHEMA)
         try:
             self.bind(generation)
         except Exception as exc:
@@ -392,12 +407,13 @@ class MilvusStore:
         if not self._client.has_collection(self.chunks_name):
             return None
         props = self._client.describe_collection(self.chunks_name).get("properties") or {}
-        if props.get(SCHEMA_PROPERTY) != SCHEMA:
+        if props.get(SCHEMA_PROPERTY) not in SCHEMAS_READ:
             raise StoreError(
                 f"The library in {self.uri} was written by another version of Fathom "
                 f"(layout {props.get(SCHEMA_PROPERTY) or 'unknown'}, this one reads {SCHEMA}).",
                 "Ingest your folders into a new store (store.uri), or update Fathom.",
             )
+        self.schema = str(props[SCHEMA_PROPERTY])
         raw = props.get(EMBEDDING_PROPERTY)
         return json.loads(raw) if raw else None
 
@@ -409,13 +425,16 @@ class MilvusStore:
         *,
         chunking: dict[str, int] | None = None,
         building: bool = False,
+        layout: str = SCHEMA,
     ) -> None:
         """Create the collections on first use (recording the model, and the chunking when
-        given; ``building`` marks a generation being rebuilt); refuse an embedding model
-        other than the one the library was built with, rather than mixing vectors."""
+        given; ``building`` marks a generation being rebuilt; ``layout`` is one of
+        SCHEMAS_READ, the newest unless an older one is wanted on purpose); refuse an
+        embedding model other than the one the library was built with, rather than mixing
+        vectors."""
         info = self.embedding_info()
         if info is None:
-            self._create(model, dim, source, chunking, building)
+            self._create(model, dim, source, chunking, building, layout)
         elif info.get("model") != model or int(info.get("dim", 0)) != dim:
             raise EmbeddingMismatchError(
                 f"This library was built with the embedding model {info.get('model')} "
@@ -447,13 +466,23 @@ class MilvusStore:
         source: str,
         chunking: dict[str, int] | None = None,
         building: bool = False,
+        layout: str = SCHEMA,
     ) -> None:
         from pymilvus import DataType, Function, FunctionType, MilvusClient
 
+        if layout not in SCHEMAS_READ:
+            raise ValueError(f"unknown store layout {layout!r}")
+        lexical = layout in LEXICAL_SCHEMAS
         s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
         s.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
         s.add_field("file_key", DataType.VARCHAR, max_length=40)
-        s.add_field("text", DataType.VARCHAR, max_length=TEXT_MAX_BYTES, enable_analyzer=True)
+        s.add_field(
+            "text", DataType.VARCHAR, max_length=TEXT_MAX_BYTES, enable_analyzer=not lexical
+        )
+        if lexical:
+            s.add_field(
+                "lexical", DataType.VARCHAR, max_length=TEXT_MAX_BYTES, enable_analyzer=True
+            )
         s.add_field("path", DataType.VARCHAR, max_length=PATH_MAX_BYTES)
         s.add_field("heading", DataType.VARCHAR, max_length=HEADING_MAX_BYTES)
         s.add_field("page", DataType.INT32)
@@ -466,7 +495,7 @@ class MilvusStore:
             Function(
                 name="bm25",
                 function_type=FunctionType.BM25,
-                input_field_names=["text"],
+                input_field_names=["lexical" if lexical else "text"],
                 output_field_names=["sparse"],
             )
         )
@@ -479,11 +508,12 @@ class MilvusStore:
             index_params=index,
             properties={
                 EMBEDDING_PROPERTY: json.dumps({"model": model, "dim": dim, "source": source}),
-                SCHEMA_PROPERTY: SCHEMA,
+                SCHEMA_PROPERTY: layout,
                 **({CHUNKING_PROPERTY: json.dumps(chunking)} if chunking else {}),
                 **({STATE_PROPERTY: "building"} if building else {}),
             },
         )
+        self.schema = layout
 
     def _create_files(self) -> None:
         from pymilvus import DataType, MilvusClient
@@ -518,6 +548,7 @@ class MilvusStore:
         self.chunks_name, self.files_name = generation_names(self.library, self.generation)
         if target is not None and self.generation == active:
             self.chunks_name = active_alias(self.library)
+        self.schema = str(self._properties().get(SCHEMA_PROPERTY) or SCHEMA)
 
     def _alias_target(self) -> str | None:
         alias = active_alias(self.library)
@@ -627,6 +658,7 @@ class MilvusStore:
                 "start": c.start,
                 "end": c.end,
                 "dense": [float(x) for x in v],
+                **self.lexical_field(c.text, c.heading),
             }
             for c, v in zip(chunks, vectors, strict=True)
         ]
@@ -635,6 +667,13 @@ class MilvusStore:
         self._write_record(
             FileRecord(record.path, record.hash, record.size, len(rows), record.mtime_ns)
         )
+
+    def lexical_field(self, text: str, heading: str) -> dict[str, str]:
+        """The BM25 field of a chunk row, in the layouts that have one: the search terms of
+        the heading path and the text (as ``Chunk.embedding_text`` gives the embedder)."""
+        if self.schema not in LEXICAL_SCHEMAS:
+            return {}
+        return {"lexical": clip_bytes(search_terms(text, heading), TEXT_MAX_BYTES)}
 
     def move_file(self, old: str, new: str, new_mtime_ns: int = 0) -> bool:
         """Give a renamed or moved file's chunks their new path without embedding them again:
@@ -659,6 +698,7 @@ class MilvusStore:
                 "file_key": new_key,
                 "path": clip_bytes(new, PATH_MAX_BYTES),
                 "dense": [float(x) for x in r["dense"]],
+                **self.lexical_field(str(r["text"]), str(r["heading"])),
             }
             for r in rows
         ]
@@ -779,39 +819,43 @@ class MilvusStore:
         k: int,
         mode: SearchMode = "hybrid",
         within: Sequence[str] = (),
+        fusion: Fusion = DEFAULT_FUSION,
     ) -> list[Hit]:
-        """The ``k`` best chunks; ``within`` limits them to these files or folders."""
-        from pymilvus import AnnSearchRequest, RRFRanker
-
+        """The ``k`` best chunks; ``within`` limits them to these files or folders. A
+        hybrid search runs a dense and a BM25 search of ``k`` each and fuses them."""
         expr = path_filter(within)
-        dense = [float(x) for x in vector]
-        if mode != "hybrid":
-            field, query, metric = (
-                ("dense", dense, "IP") if mode == "dense" else ("sparse", text, "BM25")
-            )
-            res = self._client.search(
-                self.chunks_name,
-                data=[query],
-                anns_field=field,
-                search_params={"metric_type": metric},
-                limit=k,
-                output_fields=_OUT_FIELDS,
-                filter=expr,
-            )
+        if mode == "dense":
+            hits = self._search_field("dense", [float(x) for x in vector], k, expr)
+        elif mode == "bm25":
+            hits = self._search_field("sparse", self.bm25_query(text), k, expr)
         else:
-            depth = max(k * 4, 20)
-            reqs = [
-                AnnSearchRequest([dense], "dense", {"metric_type": "IP"}, depth, expr=expr),
-                AnnSearchRequest([text], "sparse", {"metric_type": "BM25"}, depth, expr=expr),
-            ]
-            res = self._client.hybrid_search(
-                self.chunks_name, reqs, RRFRanker(RRF_K), limit=k, output_fields=_OUT_FIELDS
-            )
-        hits = [self._hit(h) for h in res[0]] if res else []
+            dense = self._search_field("dense", [float(x) for x in vector], k, expr)
+            bm25 = self._search_field("sparse", self.bm25_query(text), k, expr)
+            hits = fuse(dense, bm25, k, fusion)
         if within:  # LIKE's wildcards may over-match ('_' is one in Milvus Lite): be exact
             keep = _within_test(within)
             hits = [h for h in hits if keep(h.path)]
         return hits
+
+    def bm25_query(self, text: str) -> str:
+        """A question as this library's BM25 field is searched: cut into the same terms as
+        the chunks were (layout 2), or the raw text for a layout-1 library."""
+        return lexical_text(text) if self.schema in LEXICAL_SCHEMAS else text
+
+    def _search_field(self, field: str, query: Any, k: int, expr: str) -> list[Hit]:
+        metric = "IP" if field == "dense" else "BM25"
+        if field == "sparse" and not str(query).strip():
+            return []
+        res = self._client.search(
+            self.chunks_name,
+            data=[query],
+            anns_field=field,
+            search_params={"metric_type": metric},
+            limit=k,
+            output_fields=_OUT_FIELDS,
+            filter=expr,
+        )
+        return [self._hit(h) for h in res[0]] if res else []
 
     @staticmethod
     def _hit(h: dict[str, Any]) -> Hit:
