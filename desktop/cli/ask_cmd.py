@@ -65,6 +65,7 @@ def run_ask(services: Services, args: argparse.Namespace) -> int:
             top_k=top_k,
             mode=args.mode,
             within=args.within,
+            reranker=services.reranker() if args.rerank else None,
         )
         result, cut = _drive(events, stream=not (args.json or schema))
     finally:

@@ -175,7 +175,22 @@ def collect(services: Services, uri: str | None) -> dict[str, Any]:
             "chat_models_installed": [str(p) for p in installed_ggufs(services.paths.models_dir)],
             "embedding_model": services.settings.embedding.model,
             "embedding_models_installed": installed_embeddings(services.paths.hub_cache),
+            "reranker": _reranker_report(services),
         },
+    }
+
+
+def _reranker_report(services: Services) -> dict[str, object]:
+    rag = services.settings.rag
+    try:
+        folder = services.reranker_folder()
+    except FathomError as exc:
+        return {"model": rag.reranker, "on": rag.rerank, "error": exc.message}
+    return {
+        "model": rag.reranker,
+        "on": rag.rerank,
+        "folder": str(folder) if folder else None,
+        "hint": "" if folder else "fathom models pull --reranker",
     }
 
 
@@ -231,4 +246,7 @@ def run_doctor(services: Services, args: argparse.Namespace) -> int:
     print(f"Embedding model: {models['embedding_model']}")
     for name in models["embedding_models_installed"]:
         print(f"  installed: {name}")
+    rr = models["reranker"]
+    where = rr.get("error") or rr.get("folder") or f"not on this machine ({rr.get('hint')})"
+    print(f"Reranker: {rr['model']} ({'on' if rr['on'] else 'off'}): {where}")
     return 0

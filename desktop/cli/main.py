@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--embedding", metavar="MODEL", help="embedding model (default: the store's)")
     p.add_argument(
+        "--no-rerank",
+        dest="rerank",
+        action="store_false",
+        help="keep the search's order (no cross-encoder reranking, whatever rag.rerank says)",
+    )
+    p.add_argument(
         "--in",
         dest="within",
         action="append",
@@ -111,6 +117,11 @@ def build_parser() -> argparse.ArgumentParser:
     pull.add_argument("--repo", help="hub repository (default: the catalog's)")
     pull.add_argument("--file", help="file in that repository")
     pull.add_argument("--revision", help="branch, tag or commit (default: main)")
+    pull.add_argument(
+        "--reranker",
+        action="store_true",
+        help="download the cross-encoder that rag.reranker names instead",
+    )
     lst = msub.add_parser("list", help="installed models")
     lst.add_argument("--json", action="store_true")
     add = msub.add_parser("add", help="add a GGUF file (or an ONNX embedding folder)")

@@ -81,12 +81,33 @@ def list_cmd(services: Services, args: argparse.Namespace) -> int:
 
 
 def pull(services: Services, args: argparse.Namespace) -> int:
+    if args.reranker:
+        return pull_reranker(services)
     item = DEFAULT_CHAT
     if args.repo or args.file:
         item = HubFile(args.repo or DEFAULT_CHAT.repo_id, args.file or DEFAULT_CHAT.filename)
     revision = getattr(args, "revision", None) or item.revision
     path = pull_with_progress(item.repo_id, item.filename, revision, services.paths.models_dir)
     print(f"Ready: {path}")
+    return 0
+
+
+def pull_reranker(services: Services) -> int:
+    """Fetch the reranker that rag.reranker names (a hub id) into the hub cache, verified
+    like the embedding models; a local folder is only checked."""
+    from desktop.core.embeddings.rerank import OnnxReranker
+    from desktop.core.modelhub.download import embedding_folder
+
+    spec = services.settings.rag.reranker
+    folder = services.reranker_folder(spec)
+    if folder is None:
+        print(f"Downloading the reranker {spec} into {services.paths.hub_cache}")
+        folder = embedding_folder(spec, services.paths.hub_cache)
+    OnnxReranker(folder, model_id=spec)  # loads: a damaged download fails here, clearly
+    on = services.settings.rag.rerank
+    print(f"Ready: {folder}")
+    if not on:
+        print("Reranking is off; turn it on with: fathom config set rag.rerank true")
     return 0
 
 

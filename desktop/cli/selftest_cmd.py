@@ -251,6 +251,7 @@ def _run(args: argparse.Namespace, home: Path, report: Report) -> None:
                     model=model,
                     params=params,
                     top_k=services.settings.rag.top_k,
+                    reranker=services.reranker(),
                 )
                 result = next(e for e in events if isinstance(e, Answer))
                 report.answer_s = time.perf_counter() - t0

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.embeddings.base import Embedder
+from desktop.core.embeddings.rerank import Reranker
 from desktop.core.errors import ConfigError, ModelError
 from desktop.core.llm.base import ChatModel, GenerationParams
 from desktop.core.llm.hardware import Plan, detect_machine, model_shape, plan
@@ -34,7 +35,9 @@ class Services:
     paths: Paths
     settings: Settings
     embedder_override: Embedder | None = None
+    reranker_override: Reranker | None = None
     _embedders: dict[str, Embedder] = field(default_factory=dict)
+    _rerankers: dict[str, Reranker | None] = field(default_factory=dict)
 
     @classmethod
     def from_environment(cls, base_dir: Path | None = None) -> Services:
@@ -113,6 +116,44 @@ class Services:
             source=spec,
             batch_size=batch,
         )
+
+    # --- reranking --------------------------------------------------------------------------
+
+    def reranker(self) -> Reranker | None:
+        """The cross-encoder that reorders retrieval's candidates, or None: reranking is off
+        (rag.rerank), or its model is not on this machine. It is never downloaded here:
+        ``fathom setup`` and ``fathom models pull --reranker`` fetch it."""
+        if self.reranker_override is not None:
+            return self.reranker_override
+        if not self.settings.rag.rerank:
+            return None
+        spec = self.settings.rag.reranker
+        if spec not in self._rerankers:
+            folder = self.reranker_folder(spec)
+            if folder is None:
+                self._rerankers[spec] = None
+            else:
+                from desktop.core.embeddings.rerank import OnnxReranker
+
+                self._rerankers[spec] = OnnxReranker(folder, model_id=spec)
+        return self._rerankers[spec]
+
+    def reranker_folder(self, spec: str | None = None) -> Path | None:
+        """Where the reranker's files are: a local folder, or the hub cache's snapshot of a
+        hub id; None when it is not on this machine."""
+        from desktop.core.modelhub.download import cached_model_folder
+
+        spec = spec or self.settings.rag.reranker
+        folder = Path(spec).expanduser()
+        if folder.exists():
+            return folder.resolve()
+        if spec.count("/") != 1:
+            raise ConfigError(
+                f"The reranker '{spec}' is neither a folder nor a hub id.",
+                "Give a local model folder or a hub id such as "
+                "cross-encoder/ms-marco-MiniLM-L6-v2 (rag.reranker).",
+            )
+        return cached_model_folder(spec, self.paths.hub_cache)
 
     # --- chat model -----------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from desktop.core.errors import ConfigError
 SCHEMA_VERSION = 1
 ENV_PREFIX = "FATHOM_"
 DEFAULT_EMBEDDING = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_RERANKER = "cross-encoder/ms-marco-MiniLM-L6-v2"
 
 
 class _Section(BaseModel):
@@ -77,6 +78,14 @@ class EmbeddingSettings(_Section):
 
 class RagSettings(_Section):
     top_k: int = Field(5, ge=1, le=50, description="Sources given to the model per answer")
+    rerank: bool = Field(
+        False,
+        description="Reorder the search's best candidates with a cross-encoder (its model: "
+        "fathom models pull --reranker)",
+    )
+    reranker: str = Field(
+        DEFAULT_RERANKER, description="The cross-encoder: a local model folder or a hub id"
+    )
 
 
 class StoreSettings(_Section):

@@ -401,6 +401,7 @@ class Backend(QObject):
                 top_k=self.services.settings.rag.top_k,
                 cancel=cancel,
                 history=history,
+                reranker=self.services.reranker(),
             )
             for event in events:
                 if isinstance(event, Answer):
@@ -447,7 +448,8 @@ class Backend(QObject):
 
         def work(cancel: CancelToken) -> list[Any]:
             store = self.store(cancel)
-            return retrieve(store, self.query_embedder(store), query, k, "hybrid")
+            embedder = self.query_embedder(store)
+            return retrieve(store, embedder, query, k, "hybrid", reranker=self.services.reranker())
 
         return run_job(work, name="fathom-search")
 

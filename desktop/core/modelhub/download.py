@@ -450,6 +450,22 @@ def pull_file(item: HubFile, dest_dir: Path, cancel: CancelToken | None = None) 
     raise DownloadError(f"Download of {item.repo_id}/{item.filename} ended without a file.")
 
 
+def cached_model_folder(repo_id: str, cache_dir: Path) -> Path | None:
+    """A hub model's folder in the cache (with the files ``EMBEDDING_FILES`` names), or
+    None when it was never fetched. Never downloads."""
+    import huggingface_hub
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        folder = huggingface_hub.snapshot_download(
+            repo_id, allow_patterns=EMBEDDING_FILES, cache_dir=cache_dir, local_files_only=True
+        )
+    except LocalEntryNotFoundError:
+        return None
+    path = Path(folder)
+    return path if (path / "onnx" / "model.onnx").exists() else None
+
+
 def embedding_folder(repo_id: str, cache_dir: Path) -> Path:
     """A hub embedding model's folder: from the cache if present, else downloaded.
 

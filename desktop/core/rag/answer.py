@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from desktop.core.embeddings.base import Embedder
+from desktop.core.embeddings.rerank import Reranker
 from desktop.core.llm.base import (
     AnswerText,
     ChatModel,
@@ -104,10 +105,11 @@ class _Run:
         mode: SearchMode,
         cancel: CancelToken,
         within: Sequence[str] = (),
+        reranker: Reranker | None = None,
     ) -> None:
         self.store, self.embedder, self.model = store, embedder, model
         self.params, self.mode, self.cancel = params, mode, cancel
-        self.within = within
+        self.within, self.reranker = within, reranker
         self.result = Answer()
         self.answer_parts: list[str] = []
         self.reasoning_parts: list[str] = []
@@ -122,7 +124,7 @@ class _Run:
     def search(self, query: str, k: int, messages: Sequence[Message]) -> list[Source]:
         """Retrieve, drop passages already given, fit the rest, number them on."""
         t0 = time.perf_counter()
-        found = retrieve(self.store, self.embedder, query, k, self.mode, self.within)
+        found = retrieve(self.store, self.embedder, query, k, self.mode, self.within, self.reranker)
         self.result.timings.retrieve_ms += (time.perf_counter() - t0) * 1000
         fresh = [s for s in found if (s.path, s.page, hash(s.text)) not in self.seen]
         overhead = sum(self.model.count_tokens(str(m.get("content", ""))) for m in messages)
@@ -183,19 +185,21 @@ def answer(
     history: Sequence[Message] = (),
     max_searches: int = MAX_SEARCHES,
     within: Sequence[str] = (),
+    reranker: Reranker | None = None,
 ) -> Iterator[AnswerEvent]:
     """Yield sources as they are found, reasoning and answer text as generated, and last
-    the Answer. With ``model=None`` only retrieval runs (``--retrieve-only``)."""
+    the Answer. With ``model=None`` only retrieval runs (``--retrieve-only``). A
+    ``reranker`` reorders every search's candidates, the model's own searches too."""
     cancel = cancel or CancelToken()
     if model is None:
         result = Answer()
         t0 = time.perf_counter()
-        result.sources = retrieve(store, embedder, question, top_k, mode, within)
+        result.sources = retrieve(store, embedder, question, top_k, mode, within, reranker)
         result.timings.retrieve_ms = (time.perf_counter() - t0) * 1000
         yield SourcesFound(result.sources, result.timings.retrieve_ms)
         yield result
         return
-    run = _Run(store, embedder, model, params, mode, cancel, within)
+    run = _Run(store, embedder, model, params, mode, cancel, within, reranker)
     if model.supports_tools and params.json_schema is None:
         yield from _with_tools(run, question, history, top_k, max_searches)
     else:
