@@ -31,6 +31,10 @@ class StoreLockedError(StoreError):
     """Another process holds the store."""
 
 
+class DiskFullError(StoreError):
+    """The disk that holds the store has no space left."""
+
+
 class EmbeddingMismatchError(StoreError):
     """The store was built with another embedding model."""
 

@@ -14,6 +14,7 @@ The child stops when told to, and by itself when the window's process ends in an
 from __future__ import annotations
 
 import contextlib
+import logging
 import multiprocessing
 import os
 from pathlib import Path
@@ -30,6 +31,9 @@ def serve(data_dir: str, conn: Any) -> None:
     if hasattr(os, "nice") and os.environ.get("FATHOM_WORKER_NICE", "5") != "0":
         with contextlib.suppress(OSError):
             os.nice(5)  # like the window's workers: the event loop comes first
+    # milvus-lite logs every failed request with its traceback (a full disk filled the
+    # terminal); the window reports the failure its client gets instead.
+    logging.getLogger("milvus_lite").setLevel(logging.CRITICAL)
     try:
         from milvus_lite.adapter.grpc.server import start_server_in_thread
 
@@ -57,7 +61,7 @@ class StoreHost:
     def start(self) -> str:
         """Start the child; the URI to connect to. Raises StoreLockedError when another
         process holds the store."""
-        from desktop.core.store.milvus import lite_dir_locked
+        from desktop.core.store.milvus import SERVED_FOLDERS, disk_full_error, lite_dir_locked
 
         if lite_dir_locked(self.data_dir):
             raise _locked(self.data_dir)
@@ -84,11 +88,18 @@ class StoreHost:
             self.stop()
             if lite_dir_locked(self.data_dir) or "lock" in str(value).lower():
                 raise _locked(self.data_dir)
+            if "no space left on device" in str(value).lower():
+                raise disk_full_error(self.data_dir)
             raise StoreError(f"The store {self.data_dir} could not be opened: {value}")
         self.uri = f"http://127.0.0.1:{int(value)}"
+        SERVED_FOLDERS[self.uri] = self.data_dir
         return self.uri
 
     def stop(self) -> None:
+        if self.uri:
+            from desktop.core.store.milvus import SERVED_FOLDERS
+
+            SERVED_FOLDERS.pop(self.uri, None)
         if self._conn is not None:
             with contextlib.suppress(OSError, ValueError):
                 self._conn.send("stop")

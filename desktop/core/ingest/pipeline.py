@@ -22,12 +22,19 @@ from pathlib import Path
 from typing import Literal
 
 from desktop.core.embeddings.base import Embedder, embedder_identity, embedder_source
+from desktop.core.errors import DiskFullError
 from desktop.core.ingest.chunking import TokenSpans, chunk_document
 from desktop.core.ingest.document import Chunk
 from desktop.core.ingest.readers import ReadError, reader_for
 from desktop.core.ingest.scan import scan
 from desktop.core.progress import CancelToken
-from desktop.core.store.milvus import FileRecord, MilvusStore
+from desktop.core.store.milvus import (
+    FileRecord,
+    MilvusStore,
+    disk_full_error,
+    folder_size,
+    human_size,
+)
 
 FileStatus = Literal["added", "updated", "unchanged", "moved", "removed", "failed"]
 EMBED_BATCH_CHUNKS = 128
@@ -263,6 +270,7 @@ class _Run:
         self.summary = Summary()
         self.stages = self.summary.stages
         self.pending: list[_Pending] = []
+        self.writing = 0  # chunks of the batch being embedded and stored, not stored yet
 
     def finish(self, path: str, status: FileStatus, chunks: int = 0, error: str = "") -> FileDone:
         self.done += 1
@@ -283,6 +291,7 @@ class _Run:
     def flush(self, cancel: CancelToken) -> Iterator[FileDone]:
         batch, self.pending = self.pending, []
         texts = [c.embedding_text() for p in batch for c in p.chunks]
+        self.writing = len(texts)
         t0 = time.perf_counter()
         vectors: Sequence[object] = self.embedder.encode_documents(texts) if texts else []
         self.stages["embed"] += time.perf_counter() - t0
@@ -294,6 +303,7 @@ class _Run:
             self.store.replace_file(p.record, p.chunks, list(vectors[offset : offset + n]))
             self.stages["store"] += time.perf_counter() - t0
             self.summary.chunks_written += n
+            self.writing -= n
             offset += n
             yield self.finish(p.record.path, p.status, n)
 
@@ -327,7 +337,21 @@ def ingest(
 ) -> Iterator[IngestEvent]:
     """Bring the store in line with the files under ``paths``; the last event is a Summary."""
     options = options or IngestOptions()
-    cancel = cancel or CancelToken()
+    space = _SpaceWatch(store, embedder.dim, options)
+    try:
+        yield from _ingest(paths, store, embedder, options, cancel or CancelToken(), space)
+    except DiskFullError as exc:
+        raise space.error(exc) from exc
+
+
+def _ingest(
+    paths: Sequence[Path],
+    store: MilvusStore,
+    embedder: Embedder,
+    options: IngestOptions,
+    cancel: CancelToken,
+    space: _SpaceWatch,
+) -> Iterator[IngestEvent]:
     t0 = time.perf_counter()
     store.prepare(embedder_identity(embedder), embedder.dim, embedder_source(embedder))
     found = scan(paths)
@@ -341,6 +365,7 @@ def ingest(
     }
     moved_from: set[str] = set()
     run = _Run(store, embedder, len(found.files) + len(found.rejected))
+    space.run, space.files, space.known = run, found.files, known
     run.timed("scan", t0)
     reader = _Reader(
         known, frozenset(vanished), options, _chunk_sizes(embedder, options), run.stages
@@ -352,6 +377,7 @@ def ingest(
     try:
         for item in items:
             cancel.raise_if_cancelled()
+            space.settled += 1
             yield from _settle(item, run, cancel, reader, vanished, moved_from)
         cancel.raise_if_cancelled()
         yield from run.flush(cancel)
@@ -373,6 +399,72 @@ def ingest(
     run.timed("store", t1)
     run.summary.seconds = time.perf_counter() - t0
     yield run.summary
+
+
+class _SpaceWatch:
+    """What a run knows when the store's disk fills up, to say roughly how much more room
+    the rest of it needs: the library folder's growth per chunk written and the chunks per
+    byte of the files read so far, applied to the files not stored yet."""
+
+    def __init__(self, store: MilvusStore, dim: int, options: IngestOptions) -> None:
+        self.folder = store.lite_folder()
+        self.size_before = folder_size(self.folder) if self.folder else 0
+        self.dim = dim
+        self.options = options
+        self.run: _Run | None = None
+        self.files: Sequence[Path] = ()
+        self.known: dict[str, FileRecord] = {}
+        self.settled = 0  # files of ``files`` handed to the writer so far
+
+    def error(self, exc: DiskFullError) -> DiskFullError:
+        if self.folder is None or self.run is None:
+            return exc
+        try:
+            return disk_full_error(self.folder, self.estimate(self.run, self.folder))
+        except OSError:
+            return exc
+
+    def _left_bytes(self) -> tuple[int, int]:
+        """(files, bytes) not stored yet that differ from the manifest by size or time."""
+        count = size = 0
+        for path in self.files[self.settled :]:
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            old = self.known.get(str(path))
+            if old is None or (old.size, old.mtime_ns) != (st.st_size, st.st_mtime_ns):
+                count, size = count + 1, size + st.st_size
+        return count, size
+
+    def estimate(self, run: _Run, folder: Path) -> str:
+        files, left = self._left_bytes()
+        written, waiting = run.summary.chunks_written, run.pending_chunks() + run.writing
+        grown = max(0, folder_size(folder) - self.size_before)
+        seen = written + waiting
+        if seen and run.summary.bytes_read:
+            per_byte, basis = seen / run.summary.bytes_read, "as measured in this run"
+        else:  # nothing chunked yet: one chunk per chunk_tokens tokens of ~4 characters
+            per_byte, basis = 1 / (self.options.chunk_tokens * CHARS_PER_TOKEN), "a guess"
+        if written and grown:
+            per_chunk = grown / written
+        else:  # the vector and the text, written twice (the log, then a segment)
+            per_chunk = 2 * (4 * self.dim + self.options.chunk_tokens * CHARS_PER_TOKEN)
+            basis = "a guess"
+        chunks = waiting + round(left * per_byte)
+        if not chunks:
+            return (
+                "Everything this run read is written; sealing it into segments needs room "
+                f"up to what the run added ({human_size(grown)}, an estimate)."
+            )
+        rest = f"{files} files not stored yet, {human_size(left)}" if files else ""
+        if waiting:
+            rest += f"{' and ' if rest else ''}{waiting} chunks waiting to be written"
+        return (
+            f"The rest of this run ({rest}) needs roughly {human_size(chunks * per_chunk)} "
+            f"more: about {chunks} chunks at {human_size(per_chunk)} each ({basis}, an "
+            "estimate), and room to seal them into segments."
+        )
 
 
 def _settle(

@@ -9,15 +9,22 @@ ingestion killed at any point is finished cleanly by running it again.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from desktop.core.errors import EmbeddingMismatchError, StoreError, StoreLockedError
+from desktop.core.errors import (
+    DiskFullError,
+    EmbeddingMismatchError,
+    StoreError,
+    StoreLockedError,
+)
 from desktop.core.ingest.document import Chunk
 from desktop.core.lexical import lexical_text
 from desktop.core.store.fusion import Fusion, fuse
@@ -27,9 +34,12 @@ EMBEDDING_PROPERTY = "fathom.embedding"
 TEXT_MAX_BYTES = 65535
 PATH_MAX_BYTES = 4096
 HEADING_MAX_BYTES = 1024
-# Dense search's list counts fully, BM25's at this weight (chosen on the dev sets of
-# tests/data/recall with tests/bench/bench_recall.py).
-DEFAULT_FUSION = Fusion(bm25_weight=1.0)
+# Both lists count the same, with RRF's constant at 5 rather than the usual 60, so each
+# list's first few places weigh more: of the fusions tried on the dev sets (332 questions
+# over the Milvus docs, the gnuplot manual and 5 filings, tests/bench/bench_recall.py),
+# it found the most passages first and in the top 5, by a few questions (README:
+# Retrieval). Lower BM25 weights did worse on every corpus.
+DEFAULT_FUSION = Fusion(bm25_weight=1.0, k=5)
 QUERY_CAP = 16384
 _OUT_FIELDS = ["text", "path", "page", "heading", "start", "end"]
 _STORED_FIELDS = ("text", "path", "heading", "page", "ordinal", "start", "end")
@@ -146,6 +156,9 @@ def _is_local(uri: str) -> bool:
 
 # Lite directories this process has open: their lock is ours, not another process's.
 _OPEN_HERE: dict[str, int] = {}
+# Lite directories served to this process by another (the window's store process), by the
+# URI they are reached at: a full disk is then named by the folder, not the server.
+SERVED_FOLDERS: dict[str, Path] = {}
 
 
 def lite_dir_locked(path: Path) -> bool:
@@ -171,17 +184,82 @@ CONNECT_TIMEOUT_S = 10.0  # a server that does not answer fails in this time, no
 # milvus-lite server among them) allow one ping per 5 minutes without calls and answer
 # more with GOAWAY "too_many_pings", which broke the next call of an idle client. Pinging
 # every 5.5 minutes keeps idle connections open through NATs and load balancers too.
-GRPC_OPTIONS = {"grpc.keepalive_time_ms": 330_000}
+KEEPALIVE_MS = 330_000
+GRPC_OPTIONS = {"grpc.keepalive_time_ms": KEEPALIVE_MS}
+# A store on this computer: a Lite folder (milvus-lite serves it inside this process over
+# 127.0.0.1, with pymilvus's own keepalive unless told otherwise: a ping every 10 s, calls
+# or not), the window's store process, a server on localhost. milvus-lite's server is
+# Python gRPC with the default policy: on a connection without a call in flight it takes
+# one ping per 2 hours, and after two too early it answers GOAWAY "too_many_pings" (a call
+# answered resets the count). An ingestion that spent 20 s or more between two calls
+# (embedding a long PDF) got that GOAWAY at its next call. On loopback there is no NAT to
+# keep open, and a store process that ends closes its socket, so nothing pings a
+# connection without calls; a call in flight is pinged every 5.5 minutes (the server takes
+# one per 5). Tests shorten the interval here, in the process that opens the store.
+LOOPBACK_GRPC_OPTIONS = {
+    "grpc.keepalive_time_ms": KEEPALIVE_MS,
+    "grpc.keepalive_permit_without_calls": 0,
+}
+
+
+def _is_loopback(uri: str) -> bool:
+    """Whether the store is on this computer (a Lite folder, 127.0.0.1, localhost)."""
+    if _is_local(uri) or uri.startswith("unix:"):
+        return True
+    from urllib.parse import urlsplit
+
+    try:
+        host = (urlsplit(uri).hostname or "").lower()
+    except ValueError:
+        return False
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def grpc_options(uri: str) -> dict[str, int]:
+    """The gRPC channel options Fathom connects to ``uri`` with."""
+    return dict(LOOPBACK_GRPC_OPTIONS if _is_loopback(uri) else GRPC_OPTIONS)
 
 
 def _quiet_pymilvus() -> None:
-    """pymilvus logs every failed call with its traceback on the console; Fathom reports
-    failures itself (StoreError with a hint), so its log shows only critical messages."""
+    """pymilvus logs every failed call with its traceback on the console, and milvus-lite
+    every failed request it serves (a full disk printed a traceback on the terminal);
+    Fathom reports failures itself (StoreError with a hint), so their logs show only
+    critical messages."""
     import logging
 
-    for name in ("pymilvus", "pymilvus.milvus_client"):
+    for name in ("pymilvus", "pymilvus.milvus_client", "milvus_lite"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     _skip_scipy_probe()
+
+
+class _StartFailure(logging.Handler):
+    """Catches the exception milvus-lite's server manager logs, with its traceback, when
+    it cannot start the server of a Lite folder: pymilvus then only says "Open local
+    milvus failed", and the real reason (the folder's lock, the disk) is in that record."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.exc: BaseException | None = None
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info and record.exc_info[1] is not None and self.exc is None:
+            self.exc = record.exc_info[1]
+
+
+@contextlib.contextmanager
+def _catching_start_failure() -> Iterator[_StartFailure]:
+    log = logging.getLogger("milvus_lite.server_manager")
+    caught = _StartFailure()
+    level, propagate = log.level, log.propagate
+    log.setLevel(logging.ERROR)  # above the quieted "milvus_lite", for this handler only
+    log.propagate = False
+    log.addHandler(caught)
+    try:
+        yield caught
+    finally:
+        log.removeHandler(caught)
+        log.setLevel(level)
+        log.propagate = propagate
 
 
 def _skip_scipy_probe() -> None:
@@ -262,6 +340,113 @@ def _grpc_code(exc: BaseException) -> str:
 _AUTH_WORDS = ("unauthenticated", "auth check fail", "authenticat", "credential", "api key")
 
 
+def loopback_works() -> bool:
+    """Whether this process can connect to itself over 127.0.0.1 (it cannot when the
+    loopback interface is down, as in a network namespace where nobody brought it up)."""
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen(1)
+            with socket.create_connection(server.getsockname(), timeout=2):
+                return True
+    except OSError:
+        return False
+
+
+def loopback_error(what: str) -> StoreError:
+    """``what`` failed because the loopback interface is unavailable."""
+    return StoreError(
+        f"{what}: the loopback network interface (127.0.0.1) is unavailable, so programs "
+        "on this computer cannot connect to each other over it.",
+        "Milvus Lite serves the store to Fathom over 127.0.0.1, inside Fathom. Bring the "
+        "loopback interface up (for example: ip link set lo up), or set store.uri to a "
+        "Milvus server.",
+    )
+
+
+def _no_space(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says a disk had no space left (ENOSPC), as an
+    OSError here or in the text of a server's answer."""
+    import errno
+    import re
+
+    chain = _causes(exc)
+    if any(isinstance(e, OSError) and e.errno == errno.ENOSPC for e in chain):
+        return True
+    text = " ".join(str(e) for e in chain).lower()
+    return "no space left on device" in text or re.search(r"errno 28\b", text) is not None
+
+
+def human_size(n: float) -> str:
+    """Bytes for people: "880 bytes", "4.9 MB", "1.2 GB" (powers of 1000)."""
+    if abs(n) < 1000:
+        return f"{n:.0f} bytes"
+    for unit in ("KB", "MB"):
+        n /= 1000
+        if abs(n) < 1000:
+            return f"{n:.1f} {unit}"
+    return f"{n / 1000:.1f} GB"
+
+
+def folder_size(path: Path) -> int:
+    """Bytes in the files under ``path`` (0 when it is not there)."""
+    import os
+
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                continue
+    return total
+
+
+def _mount_of(path: Path) -> tuple[Path, str]:
+    """The mount point holding ``path`` and its file system type ("" when unknown)."""
+    import os
+
+    p = path.absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    p = p.resolve()
+    while not os.path.ismount(p) and p != p.parent:
+        p = p.parent
+    kind = ""
+    try:
+        with open("/proc/mounts", encoding="utf-8") as mounts:
+            for line in mounts:
+                fields = line.split()
+                if len(fields) > 2 and fields[1].replace("\\040", " ") == str(p):
+                    kind = fields[2]  # the last line for a mount point is the one in use
+    except OSError:
+        pass
+    return p, kind
+
+
+def disk_full_error(where: Path, needed: str = "") -> DiskFullError:
+    """The disk holding the Lite folder ``where`` is full: which file system, what is
+    free there, how big the library is, and ``needed`` (an estimate of what is missing)."""
+    import shutil
+
+    mount, kind = _mount_of(where)
+    try:
+        usage = shutil.disk_usage(mount)
+        room = f"{human_size(usage.free)} free of {human_size(usage.total)}"
+    except OSError:
+        room = "free space unknown"
+    on = f"{mount} ({kind})" if kind else str(mount)
+    return DiskFullError(
+        f"The disk is full: the store {where} is on {on}, which has {room}.",
+        f"The library takes {human_size(folder_size(where))} there now. "
+        + (needed + " " if needed else "")
+        + f"Free space on {mount}, then run the command again: what was stored is kept, "
+        "and files already stored are not embedded again.",
+    )
+
+
 def server_error(uri: str, exc: BaseException, token: str = "") -> StoreError | None:
     """A clear StoreError for a Milvus server that is unreachable or rejects the token,
     or None when ``exc`` is something else. Neither names the token nor quotes ``exc``."""
@@ -287,6 +472,8 @@ def server_error(uri: str, exc: BaseException, token: str = "") -> StoreError | 
         )
     unreachable = {"UNAVAILABLE", "DEADLINE_EXCEEDED"}
     if codes & unreachable or "fail connecting" in text or "server unavailable" in text:
+        if _is_loopback(uri) and not loopback_works():
+            return loopback_error(f"Cannot reach the Milvus server at {shown}")
         return StoreError(
             f"Cannot reach the Milvus server at {shown}.",
             "Check that the server is running and that store.uri (or --store) names its "
@@ -349,14 +536,19 @@ class MilvusStore:
                 raise self._locked()
         from pymilvus import MilvusClient
 
+        _quiet_pymilvus()  # before milvus-lite starts: its failures are ours to report
+        self._start_failure: BaseException | None = None
         try:
             if _is_local(uri):
-                client = MilvusClient(uri=uri)  # a Lite folder has no authentication
+                with _catching_start_failure() as caught:
+                    try:  # a Lite folder has no authentication
+                        client = MilvusClient(uri=uri, grpc_options=grpc_options(uri))
+                    finally:
+                        self._start_failure = caught.exc
             else:
                 client = MilvusClient(
-                    uri=uri, token=token, timeout=CONNECT_TIMEOUT_S, grpc_options=GRPC_OPTIONS
+                    uri=uri, token=token, timeout=CONNECT_TIMEOUT_S, grpc_options=grpc_options(uri)
                 )
-            _quiet_pymilvus()
             self._client: Any = _Guarded(client, self.error)
         except Exception as exc:
             raise self._open_error(exc) from exc
@@ -377,15 +569,51 @@ class MilvusStore:
         )
 
     def _open_error(self, exc: Exception) -> StoreError:
-        if _is_local(self.uri) and lite_dir_locked(Path(self.uri)):
+        """Why the store did not open. A Lite folder's server that started for this store
+        is stopped first: it holds the folder's lock, and the lock probe then tells
+        whether another process holds it, which is the only case called "in use"."""
+        if not _is_local(self.uri):
+            return self.error(exc, opening=True)
+        from milvus_lite.exceptions import DataDirLockedError
+        from milvus_lite.server_manager import server_manager_instance
+
+        if self.uri not in _OPEN_HERE:
+            server_manager_instance.release_server(self.uri)
+        started = self._start_failure  # why milvus-lite's server did not start, if it did not
+        if (started is None or isinstance(started, DataDirLockedError)) and lite_dir_locked(
+            Path(self.uri)
+        ):
             return self._locked()
+        if _no_space(exc) or (started is not None and _no_space(started)):
+            return disk_full_error(Path(self.uri))
+        if not loopback_works():
+            return loopback_error(f"The embedded store {self.uri} could not start its local server")
+        if started is not None:
+            return StoreError(
+                f"The embedded store {self.uri} could not start: {started}",
+                "Check the store location (store.uri) and that you may write there.",
+            )
         return self.error(exc, opening=True)
+
+    def lite_folder(self) -> Path | None:
+        """The Lite folder that holds this store, here or in the window's store process
+        (None: a Milvus server)."""
+        return Path(self.uri) if _is_local(self.uri) else SERVED_FOLDERS.get(self.uri)
 
     def error(self, exc: BaseException, *, opening: bool = False) -> StoreError:
         """A StoreError for a failure to open or use the store (a server that went away,
         a rejected token), with the URI's credentials and the token left out."""
         if isinstance(exc, StoreError):
             return exc
+        if _no_space(exc):
+            folder = self.lite_folder()
+            if folder is not None:
+                return disk_full_error(folder)
+            return DiskFullError(
+                f"The Milvus server at {display_uri(self.uri)} has no space left on its disk.",
+                "Free space on the server's disk (or give it more storage), then run the "
+                "command again: what was stored is kept.",
+            )
         known = server_error(self.uri, exc, self._token)
         if known is not None:
             return known
