@@ -1,10 +1,29 @@
-"""Retrieval quality: recall@k on a question set, for dense, BM25 and hybrid retrieval.
+"""Retrieval quality on the dev sets: recall@1/@5/@10 and MRR per corpus and pipeline.
 
-    python -m tests.bench.bench_recall --embedding MODEL_DIR [--corpus DIR] [--questions JSONL]
+    python -m tests.bench.bench_recall --embedding MODEL_DIR [--reranker MODEL_DIR]
+        [--corpora milvus,financebench,gnuplot] [--work DIR] [--limit N]
 
-Each line of the question file is ``{"q": question, "expect": phrase}``; a question counts
-as found at k when one of the first k passages contains the phrase (case and spacing
-ignored). The corpus is ingested into a fresh Milvus Lite store in a temporary folder.
+Corpora and their questions (``tests/data/recall/README.md`` says how they were made):
+- ``milvus``: the Milvus 2.4 docs (``../shared/corpus``), ``tests/data/recall/milvus_docs.jsonl``;
+  a question is found at k when one of the first k sources contains its ``expect`` phrase.
+- ``faq``: the docs' FAQ folder and ``../shared/eval/faq_dev.jsonl`` (the 15 dev questions).
+- ``financebench``: ``../shared/eval/financebench_dev`` (5 real filings); found when a
+  source from the question's file covers one of its evidence pages.
+- ``gnuplot``: the gnuplot 5.4 manual (311-page PDF, Debian's ``gnuplot-doc``),
+  ``tests/data/recall/gnuplot.jsonl``; found by phrase on the question's page.
+
+Pipelines, all in the same run over the same ingestion (the chunks are embedded once):
+- ``naive``: the tutorial's pipeline: Markdown split on "# " (other documents: one
+  chunk per page), dense search only, same embedding model.
+- ``dense``, ``bm25``, ``hybrid``: Fathom's search modes as the app runs them.
+- ``bm25 raw`` and ``hybrid raw``: the same chunks in the older store layout, whose BM25
+  field is the raw text (Milvus's standard analyzer: no stemming, stop words kept).
+- ``hybrid w=X k=K``: hybrid with BM25's list weighted X against dense's 1.0, RRF's
+  constant K (smaller: the head of each list counts more).
+- ``+rerank``: the app's default candidates reordered by the cross-encoder (--reranker).
+
+``--work DIR`` keeps the stores between runs (ingestion is incremental: a second run
+embeds nothing); by default a temporary folder is used.
 """
 
 from __future__ import annotations
@@ -12,63 +31,257 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from desktop.core.embeddings.onnx import OnnxEmbedder
+from desktop.core.embeddings.rerank import OnnxReranker, Reranker
+from desktop.core.ingest.document import Chunk
 from desktop.core.ingest.pipeline import Summary, ingest
-from desktop.core.rag.retrieve import retrieve
-from desktop.core.store.milvus import MilvusStore, SearchMode
+from desktop.core.ingest.readers import ReadError, reader_for
+from desktop.core.ingest.scan import scan
+from desktop.core.rag.retrieve import Source, retrieve
+from desktop.core.store.copy import copy_library
+from desktop.core.store.fusion import Fusion
+from desktop.core.store.milvus import FileRecord, MilvusStore, SearchMode
 
-SHARED = Path(__file__).resolve().parents[3] / "shared"
-MODES: tuple[SearchMode, ...] = ("dense", "bm25", "hybrid")
+REPO = Path(__file__).resolve().parents[2]
+SHARED = REPO.parent / "shared"
+DATA = REPO / "tests" / "data" / "recall"
+KS = (1, 5, 10)
+# Dev corpora from Debian's packages: name -> (file or folder, package).
+DEBIAN = {"gnuplot": (Path("/usr/share/doc/gnuplot/gnuplot.pdf"), "gnuplot-doc")}
+DEPTH = max(KS)
 
 
-def _norm(text: str) -> str:
+def norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
-def load_questions(path: Path) -> list[dict[str, str]]:
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+@dataclass
+class Corpus:
+    name: str
+    root: Path
+    questions: list[dict[str, Any]]
+
+    def found(self, source: Source, q: dict[str, Any]) -> bool:
+        """Whether a source is the question's passage: its evidence page (filings) or its
+        phrase (and page, when the question names one)."""
+        if "pages" in q:  # FinanceBench: scored by evidence page
+            return Path(source.path).name == q["file"] and source.page in q["pages"]
+        if "page" in q and q.get("file") and Path(source.path).name != Path(q["file"]).name:
+            return False
+        if "page" in q and source.page != int(q["page"]):
+            return False
+        return norm(q["expect"]) in norm(source.text)
 
 
-def rank_of_answer(
-    store: MilvusStore, embedder: OnnxEmbedder, q: dict[str, str], mode: SearchMode, depth: int
-) -> int | None:
-    want = _norm(q["expect"])
-    for s in retrieve(store, embedder, q["q"], depth, mode):
-        if want in _norm(s.text):
-            return s.rank
-    return None
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+def load_corpus(name: str) -> Corpus:
+    if name == "milvus":
+        root = SHARED / "corpus" / "milvus-docs-2.4"
+        return Corpus(name, root, read_jsonl(DATA / "milvus_docs.jsonl"))
+    if name == "faq":
+        root = SHARED / "corpus" / "milvus-docs-2.4" / "faq"
+        return Corpus(name, root, read_jsonl(SHARED / "eval" / "faq_dev.jsonl"))
+    if name == "financebench":
+        root = SHARED / "eval" / "financebench_dev"
+        return Corpus(name, root / "pdfs", read_jsonl(root / "questions.jsonl"))
+    if name not in DEBIAN:
+        raise SystemExit(f"unknown corpus {name!r}: milvus, faq, financebench, {', '.join(DEBIAN)}")
+    path, package = DEBIAN[name]
+    if not path.exists():
+        raise SystemExit(f"{name}: {path} is missing; install it: apt-get install {package}")
+    return Corpus(name, path, read_jsonl(DATA / f"{name}.jsonl"))
+
+
+# --- the naive baseline: the tutorial's chunks, dense only -------------------------------
+
+
+def naive_chunks(path: Path) -> list[Chunk]:
+    """Markdown split on "# " as the tutorial does; other formats one chunk per page (or
+    per section, for formats without pages), as Fathom's readers give them."""
+    reader = reader_for(path)
+    if reader is None:
+        return []
+    try:
+        data = path.read_bytes()
+        if path.suffix.lower() in (".md", ".markdown"):
+            text = data.decode("utf-8", errors="replace")
+            parts = [p for p in text.split("# ") if p.strip()]
+            return [Chunk(p, str(path), i, 0, 0) for i, p in enumerate(parts)]
+        doc = reader(str(path), data)
+    except (ReadError, OSError):
+        return []
+    sections = doc.sections or []
+    return [
+        Chunk(doc.text[s.start : s.end], str(path), i, s.start, s.end, "", s.page)
+        for i, s in enumerate(sections)
+        if doc.text[s.start : s.end].strip()
+    ]
+
+
+def build_naive(store: MilvusStore, embedder: OnnxEmbedder, root: Path) -> None:
+    from desktop.core.embeddings.base import embedder_identity
+
+    store.prepare(embedder_identity(embedder), embedder.dim)
+    done = store.files()
+    for path in scan([root]).files:
+        if str(path) in done:
+            continue
+        chunks = naive_chunks(path)
+        vectors = embedder.encode_documents([c.text for c in chunks]) if chunks else []
+        store.replace_file(FileRecord(str(path), "naive", 0, len(chunks)), chunks, vectors)
+    store.flush()
+
+
+# --- running and scoring -------------------------------------------------------------
+
+
+Pipeline = Callable[[str], list[Source]]
+
+
+@dataclass
+class Scores:
+    ranks: list[int | None] = field(default_factory=list)
+    ms: float = 0.0
+
+    def recall(self, k: int) -> float:
+        return sum(1 for r in self.ranks if r is not None and r <= k) / max(1, len(self.ranks))
+
+    def mrr(self) -> float:
+        return sum(1 / r for r in self.ranks if r is not None) / max(1, len(self.ranks))
+
+
+def score(corpus: Corpus, pipeline: Pipeline) -> Scores:
+    out = Scores()
+    t0 = time.perf_counter()
+    for q in corpus.questions:
+        sources = pipeline(q["q"])
+        out.ranks.append(next((s.rank for s in sources if corpus.found(s, q)), None))
+    out.ms = (time.perf_counter() - t0) * 1000 / max(1, len(corpus.questions))
+    return out
+
+
+def pipelines(
+    stores: dict[str, MilvusStore],
+    embedder: OnnxEmbedder,
+    reranker: Reranker | None,
+    fusions: Sequence[Fusion],
+) -> dict[str, Pipeline]:
+    main, raw, naive = stores["main"], stores["raw"], stores["naive"]
+
+    def mode(store: MilvusStore, m: SearchMode, **kw: Any) -> Pipeline:
+        return lambda q: retrieve(store, embedder, q, DEPTH, m, **kw)
+
+    def weighted(fusion: Fusion) -> Pipeline:
+        def run(q: str) -> list[Source]:
+            vector = embedder.encode_queries([q])[0]
+            hits = main.search(vector, q, DEPTH * 2, "hybrid", fusion=fusion)
+            from desktop.core.rag.retrieve import join_neighbours
+
+            return [
+                Source(i, p.path, p.page, p.heading, p.score, p.text, p.start, p.end)
+                for i, p in enumerate(join_neighbours(hits)[:DEPTH], start=1)
+            ]
+
+        return run
+
+    out: dict[str, Pipeline] = {
+        "naive": mode(naive, "dense"),
+        "dense": mode(main, "dense"),
+        "bm25 raw": mode(raw, "bm25"),
+        "bm25": mode(main, "bm25"),
+        "hybrid raw": mode(raw, "hybrid"),
+        "hybrid": mode(main, "hybrid"),
+    }
+    for f in fusions:
+        out[f"hybrid w={f.bm25_weight:g} k={f.k}"] = weighted(f)
+    if reranker is not None:
+        out["dense+rerank"] = mode(main, "dense", reranker=reranker)
+        out["hybrid+rerank"] = mode(main, "hybrid", reranker=reranker)
+    return out
+
+
+def build(corpus: Corpus, work: Path, embedder: OnnxEmbedder) -> dict[str, MilvusStore]:
+    """The corpus ingested as the app does (layout 2), copied into the older layout 1
+    (same chunks and vectors), and cut the naive way; all in one Lite folder."""
+    uri = str(work / f"{corpus.name}.db")
+    main = MilvusStore(uri, library="main")
+    t0 = time.perf_counter()
+    summary = next(e for e in ingest([corpus.root], main, embedder) if isinstance(e, Summary))
+    print(
+        f"{corpus.name}: {corpus.root}: {len(main.files())} files, {main.count()} chunks "
+        f"({summary.added} added, {time.perf_counter() - t0:.0f} s); "
+        f"{len(corpus.questions)} questions",
+        flush=True,
+    )
+    raw = MilvusStore(uri, library="raw")
+    if raw.count() != main.count():
+        info = main.embedding_info() or {}
+        raw.prepare(str(info["model"]), int(info["dim"]), layout="1")
+        for _ in copy_library(main, raw, replace=True):
+            pass
+    naive = MilvusStore(uri, library="naive")
+    build_naive(naive, embedder, corpus.root)
+    return {"main": main, "raw": raw, "naive": naive}
+
+
+def table(name: str, results: dict[str, Scores]) -> list[str]:
+    lines = [
+        f"| {name} | " + " | ".join(f"R@{k}" for k in KS) + " | MRR | ms/query |",
+        "|---" * (len(KS) + 3) + "|",
+    ]
+    for pipe, s in results.items():
+        cells = " | ".join(f"{s.recall(k):.2f}" for k in KS)
+        lines.append(f"| {pipe} | {cells} | {s.mrr():.3f} | {s.ms:.0f} |")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, Scores]]:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--embedding", required=True, type=Path, help="ONNX model folder")
-    ap.add_argument("--corpus", type=Path, default=SHARED / "corpus" / "milvus-docs-2.4" / "faq")
-    ap.add_argument("--questions", type=Path, default=SHARED / "eval" / "faq_dev.jsonl")
-    ap.add_argument("--ks", default="1,3,5")
-    args = ap.parse_args()
-    ks = [int(k) for k in args.ks.split(",")]
-    questions = load_questions(args.questions)
+    ap.add_argument("--reranker", type=Path, help="ONNX cross-encoder folder")
+    ap.add_argument("--corpora", default="milvus,financebench,gnuplot")
+    ap.add_argument(
+        "--fusions",
+        default="0.5@60,0.3@10,0.5@10,1@10,0.5@2",
+        help="hybrid fusions to try: BM25 weight @ RRF k, comma-separated",
+    )
+    ap.add_argument("--work", type=Path, help="keep the stores here between runs")
+    ap.add_argument("--limit", type=int, default=0, help="at most N questions per corpus")
+    args = ap.parse_args(argv)
     embedder = OnnxEmbedder(args.embedding)
+    reranker = OnnxReranker(args.reranker) if args.reranker else None
+    fusions = [
+        Fusion(float(w), int(k)) for w, k in (f.split("@") for f in args.fusions.split(",") if f)
+    ]
+    results: dict[str, dict[str, Scores]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        store = MilvusStore(str(Path(tmp) / "store.db"))
-        t0 = time.perf_counter()
-        summary = next(e for e in ingest([args.corpus], store, embedder) if isinstance(e, Summary))
-        print(
-            f"corpus {args.corpus}: {summary.added} files, {summary.chunks} chunks, "
-            f"{time.perf_counter() - t0:.1f} s; {len(questions)} questions"
-        )
-        print(f"{'mode':8}" + "".join(f"{'R@' + str(k):>8}" for k in ks) + f"{'ms/query':>10}")
-        for mode in MODES:
-            t1 = time.perf_counter()
-            ranks = [rank_of_answer(store, embedder, q, mode, max(ks)) for q in questions]
-            ms = (time.perf_counter() - t1) * 1000 / len(questions)
-            row = [sum(1 for r in ranks if r is not None and r <= k) / len(ranks) for k in ks]
-            print(f"{mode:8}" + "".join(f"{v:8.2f}" for v in row) + f"{ms:10.1f}")
-        store.close()
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        for name in args.corpora.split(","):
+            corpus = load_corpus(name)
+            if args.limit:
+                corpus.questions = corpus.questions[: args.limit]
+            stores = build(corpus, work, embedder)
+            try:
+                runs = pipelines(stores, embedder, reranker, fusions)
+                results[name] = {p: score(corpus, run) for p, run in runs.items()}
+            finally:
+                for s in stores.values():
+                    s.close()
+            print("\n".join(table(name, results[name])) + "\n", flush=True)
+    sys.stdout.flush()
+    return results
 
 
 if __name__ == "__main__":

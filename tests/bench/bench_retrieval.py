@@ -17,6 +17,10 @@ How the stores are built (embedding 100k chunks takes hours on 2 cores):
   manifest rows (per-file deletes and manifest upserts would dominate the build time of
   synthetic files), then flushed, as an ingestion leaves them. "build s" is this bulk
   write plus the flush (Milvus computes the BM25 vectors then), not an ingestion.
+- Bare collection: the same rows (vectors and BM25 terms, read back from the app's
+  store) in a collection with only an integer id, the dense vector and the BM25 field,
+  searched through pymilvus with nothing but ids returned: what Milvus Lite itself costs,
+  so the ratio shows what the app's store adds.
 - Queries: the questions of ``faq_dev.jsonl``, embedded once; latency is the store's
   ``search`` alone (query embedding is timed separately), k=5, after one warm-up round,
   ``--rounds`` rounds over all questions. Reopen: open the store, load its collections,
@@ -50,6 +54,7 @@ from desktop.core.store.milvus import (
     SearchMode,
     clip_bytes,
     file_key,
+    search_terms,
 )
 from tests.bench.bench_ingest import corpus_chunks, pin_cores, rss_mb
 
@@ -88,6 +93,7 @@ def _rows(chunks: Sequence[Chunk], vectors: Any) -> list[dict[str, Any]]:
             "start": c.start,
             "end": c.end,
             "dense": [float(x) for x in v],
+            "lexical": clip_bytes(search_terms(c.text, c.heading), TEXT_MAX_BYTES),
         }
         for c, v in zip(chunks, vectors, strict=True)
     ]
@@ -195,6 +201,103 @@ def server_row(size: int, db: Path, queries: list[tuple[str, Any]], rounds: int)
     return Row(size, "gRPC server", lat, started_ms + open_ms, first, rss)
 
 
+BARE = "bare"
+
+
+def build_bare(db: Path) -> float:
+    """A bare Milvus Lite collection in the same folder, from the app store's own rows:
+    an integer id, the dense vector and the BM25 terms, nothing else; seconds."""
+    from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+    store = MilvusStore(str(db))
+    t0 = time.perf_counter()
+    try:
+        client = store._client
+        s = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        s.add_field("id", DataType.INT64, is_primary=True)
+        s.add_field("lexical", DataType.VARCHAR, max_length=TEXT_MAX_BYTES, enable_analyzer=True)
+        s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
+        s.add_field("dense", DataType.FLOAT_VECTOR, dim=store.embedding_info()["dim"])  # type: ignore[index]
+        s.add_function(Function("bm25", FunctionType.BM25, ["lexical"], ["sparse"]))
+        index = client.prepare_index_params()
+        index.add_index("dense", index_type="AUTOINDEX", metric_type="IP")
+        index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        client.create_collection(BARE, schema=s, index_params=index)
+        client.load_collection(store.chunks_name)
+        it = client.query_iterator(
+            store.chunks_name, batch_size=INSERT_ROWS, filter="", output_fields=["dense", "lexical"]
+        )
+        n = 0
+        while rows := it.next():
+            client.insert(
+                BARE,
+                [
+                    {"id": n + i, "lexical": r["lexical"], "dense": [float(x) for x in r["dense"]]}
+                    for i, r in enumerate(rows)
+                ],
+            )
+            n += len(rows)
+        it.close()
+        client.flush(BARE)
+    finally:
+        store.close()
+    return time.perf_counter() - t0
+
+
+def bare_row(size: int, db: Path, queries: list[tuple[str, Any]], rounds: int) -> Row:
+    """The same searches on the bare collection, through pymilvus directly (top 5, ids
+    only; hybrid: both searches, fused as the app fuses them)."""
+    from desktop.core.lexical import lexical_text
+    from desktop.core.store.fusion import fuse
+
+    store, _ = open_store(str(db))
+    client = store._client
+    t0 = time.perf_counter()
+    client.load_collection(BARE)
+    opened = (time.perf_counter() - t0) * 1000
+
+    def one(field: str, query: Any) -> list[Any]:
+        metric = "IP" if field == "dense" else "BM25"
+        res = client.search(
+            BARE, [query], anns_field=field, limit=K, search_params={"metric_type": metric}
+        )
+        return [_Id(str(h["id"]), float(h["distance"])) for h in res[0]]
+
+    def search(mode: str, q: str, v: Any) -> None:
+        dense = [float(x) for x in v]
+        if mode == "dense":
+            one("dense", dense)
+        elif mode == "bm25":
+            one("sparse", lexical_text(q))
+        else:
+            fuse(one("dense", dense), one("sparse", lexical_text(q)), K)
+
+    try:
+        t0 = time.perf_counter()
+        search("hybrid", *queries[0])
+        first = (time.perf_counter() - t0) * 1000
+        lat = Latency()
+        for mode in MODES:
+            for q, v in queries:
+                search(mode, q, v)
+            times = []
+            for _ in range(rounds):
+                for q, v in queries:
+                    t1 = time.perf_counter()
+                    search(mode, q, v)
+                    times.append((time.perf_counter() - t1) * 1000)
+            lat.ms[mode] = times
+    finally:
+        store.close()
+    return Row(size, "bare collection, in process", lat, opened, first, float("nan"))
+
+
+@dataclass(frozen=True)
+class _Id:
+    id: str
+    score: float
+
+
 def table(rows: Sequence[Row]) -> list[str]:
     head = "| chunks | store | " + " | ".join(f"{m} p50 / p95 ms" for m in MODES)
     head += " | reopen ms | first search ms | RSS MB | build s | disk MB |"
@@ -218,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--cores", type=int, default=2, help="CPUs to pin to (0: no pinning)")
     ap.add_argument("--no-server", action="store_true", help="skip the gRPC server rows")
+    ap.add_argument("--no-bare", action="store_true", help="skip the bare-collection rows")
     args = ap.parse_args(argv)
     cores = pin_cores(args.cores)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -245,6 +349,10 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
             finally:
                 store.close()
             rows.append(Row(size, "Lite, in process", lat, open_ms, first, rss, build_s, du_mb(db)))
+            if not args.no_bare:
+                bare_s = build_bare(db)
+                rows.append(bare_row(size, db, queries, args.rounds))
+                rows[-1].build_s = bare_s
             if not args.no_server:
                 rows.append(server_row(size, db, queries, args.rounds))
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()

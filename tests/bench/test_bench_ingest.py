@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench import bench_ingest, bench_retrieval
+from tests.bench import bench_ingest, bench_recall, bench_retrieval
 
 SMALL = (
     "tutorials/text_search_engine.md",
@@ -64,10 +64,44 @@ def test_retrieval_bench_builds_stores_and_times_both_ways(
     out = capsys.readouterr().out
     questions = (bench_retrieval.SHARED / "eval" / "faq_dev.jsonl").read_text().split("\n")
     n = sum(1 for q in questions if q.strip())
-    assert [(r.size, r.where) for r in rows] == [(60, "Lite, in process"), (60, "gRPC server")]
+    assert [(r.size, r.where) for r in rows] == [
+        (60, "Lite, in process"),
+        (60, "bare collection, in process"),
+        (60, "gRPC server"),
+    ]
     for r in rows:
         for mode in bench_retrieval.MODES:
             assert len(r.lat.ms[mode]) == n  # one round of the dev questions
             assert 0 < r.lat.p(mode, 50) <= r.lat.p(mode, 95)
     assert rows[0].build_s > 0 and rows[0].disk_mb > 0
-    assert "| 60 | gRPC server |" in out
+    assert "| 60 | gRPC server |" in out and "| 60 | bare collection, in process |" in out
+
+
+@pytest.mark.slow
+def test_recall_bench_scores_every_pipeline_on_the_same_chunks(
+    onnx_model_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests import models
+
+    argv = ["--embedding", str(onnx_model_dir), "--corpora", "faq", "--limit", "4"]
+    argv += ["--fusions", "0.5@5", "--reranker", str(models.minilm_cross_encoder())]
+    results = bench_recall.main(argv)
+    out = capsys.readouterr().out
+    faq = results["faq"]
+    assert list(faq) == [
+        "naive",
+        "dense",
+        "bm25 raw",
+        "bm25",
+        "hybrid raw",
+        "hybrid",
+        "hybrid w=0.5 k=5",
+        "dense+rerank",
+        "hybrid+rerank",
+    ]
+    for scores in faq.values():
+        assert len(scores.ranks) == 4
+        assert 0 <= scores.recall(1) <= scores.recall(5) <= scores.recall(10) <= 1
+        assert scores.ms > 0
+    assert faq["dense"].recall(5) >= 0.75  # the 15 dev questions are close to the FAQ's words
+    assert "| faq | R@1 | R@5 | R@10 | MRR | ms/query |" in out
