@@ -78,11 +78,14 @@ echo "Archive: $archive ($(du -h "$archive" | cut -f1))"
 # --- the .deb ------------------------------------------------------------------------------
 # Libraries the bundle expects from the system rather than carrying them: OpenGL/EGL
 # (they belong to the graphics driver), libxcb and the xcb utility libraries Qt's X11
-# plugin needs. The C library version is the newest symbol version any bundled file needs,
-# i.e. it follows the machine the bundle was built on.
+# plugin needs: every library `ldd` lists for the bundle's X11 plugin, as Debian packages
+# (desktop/gui/platform_check.py). The C library version is the newest symbol version any
+# bundled file needs, i.e. it follows the machine the bundle was built on.
 glibc="$({ find dist/fathom -type f \( -name '*.so*' -o -name fathom \) -print0 |
   xargs -0 -r readelf -V 2>/dev/null || true; } | { grep -o 'GLIBC_[0-9.]*' || true; } |
   sed 's/GLIBC_//' | sort -uV | tail -1)"
+xcb_plugin="$(find dist/fathom -path '*/platforms/libqxcb.so' | head -1)"
+qt_depends="$("$py" -m desktop.gui.platform_check --depends ${xcb_plugin:+--plugin "$xcb_plugin"})"
 deb_arch="$(dpkg --print-architecture 2>/dev/null || echo amd64)"
 stage="build/deb/fathom_${version}_${deb_arch}"
 rm -rf "$stage"
@@ -101,7 +104,7 @@ Version: ${version}
 Architecture: ${deb_arch}
 Maintainer: Fathom developers <fathom@localhost>
 Installed-Size: ${installed_kb}
-Depends: libc6 (>= ${glibc:-2.28}), libgl1, libegl1, libxcb1, libxcb-icccm4, libxcb-keysyms1, libfontconfig1
+Depends: libc6 (>= ${glibc:-2.28}), ${qt_depends}
 Recommends: libwayland-client0, libwayland-cursor0, libwayland-egl1
 Section: utils
 Priority: optional

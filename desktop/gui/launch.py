@@ -1,6 +1,8 @@
 """Start the window, or explain in one readable message why it cannot start.
 
-Checked before any Qt import: a display to show the window on, and that Qt loads.
+Checked before any Qt import: a display to show the window on, that Qt's platform plugin
+can load (its system libraries are installed: desktop/gui/platform_check.py), and that Qt
+loads. Each problem is one message and a hint on stderr and exit code 2, never Qt's abort.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-EXIT_NO_DISPLAY = 2
+EXIT_NO_DISPLAY = 2  # no display, or Qt's platform plugin cannot load here
 
 
 def x11_reachable(display: str) -> bool:
@@ -66,6 +68,11 @@ def launch(base_dir: Path | None, quit_after: float | None = None) -> int:
         return _fail(
             problem, "Start Fathom from a desktop session, or use the terminal: fathom --help"
         )
+    from desktop.gui.platform_check import platform_problem
+
+    plugin = platform_problem()
+    if plugin is not None:
+        return _fail(plugin.message, plugin.hint)
     try:
         from desktop.gui.app import run_app
     except ImportError as exc:
