@@ -6,11 +6,23 @@ text field of its own (lowercased words, English stop words dropped, Snowball-st
 joined by spaces) and cuts the question the same way. Both stores then split that field
 on spaces and see exactly the same terms: "configuring indexes" and "configure an index"
 both become ``configur index``.
+
+Chinese, Japanese and Korean are written without spaces between words, so ``\\w+`` takes a
+whole clause as one "word" that no question repeats. Runs of those scripts are cut into
+overlapping pairs of characters instead ("全文检索" -> "全文 文检 检索"), as Lucene's CJK
+analyzer does: no dictionary, any of the three languages, and a question matches a
+passage on every pair they share. Latin, Cyrillic and other words around them are cut as
+above, so mixed text works.
+
+What these functions return is what libraries of the current store layout hold: a change
+here needs a new layout (desktop/core/store/milvus.py, SCHEMA) so that existing libraries
+are rebuilt rather than searched with terms they were not cut into.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import snowballstemmer
@@ -34,6 +46,12 @@ STOP_WORDS = frozenset((
 # fmt: on
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# Han (with extensions and compatibility forms), kana (with half-width katakana), Hangul.
+_CJK_CHARS = (
+    "\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\uac00-\ud7af\u1100-\u11ff\uff66-\uff9f\U00020000-\U0002fa1f"
+)
+_CJK_RUN = re.compile(f"[{_CJK_CHARS}]+")
 _STEMMER = snowballstemmer.stemmer("english")
 
 
@@ -44,14 +62,32 @@ def _stem(word: str) -> str:
 
 
 def terms(text: str) -> list[str]:
-    """The search terms of a text, in order: words lowercased, stop words dropped, stemmed.
-    A word made only of digits or a code identifier is kept as it is written."""
+    """The search terms of a text, in order: words lowercased (after NFKC, so full-width
+    "ＡＰＩ" is "api"), stop words dropped, stemmed; CJK runs as pairs of characters. A
+    word made only of digits or a code identifier is kept as it is written."""
     out: list[str] = []
-    for word in _WORD.findall(text.lower()):
-        if word in STOP_WORDS:
-            continue
-        out.append(word if not word.isalpha() else _stem(word))
+    for word in _WORD.findall(unicodedata.normalize("NFKC", text).lower()):
+        if _CJK_RUN.search(word):
+            _split_cjk(word, out)
+        elif word not in STOP_WORDS:
+            out.append(word if not word.isalpha() else _stem(word))
     return out
+
+
+def _split_cjk(word: str, out: list[str]) -> None:
+    """Append the terms of a word with CJK characters in it: each CJK run as its pairs of
+    characters (a lone character as itself), what lies between as ordinary words."""
+    at = 0
+    for run in _CJK_RUN.finditer(word):
+        if run.start() > at:
+            out.extend(terms(word[at : run.start()]))
+        chars = run.group()
+        out.extend(
+            [chars] if len(chars) == 1 else [chars[i : i + 2] for i in range(len(chars) - 1)]
+        )
+        at = run.end()
+    if at < len(word):
+        out.extend(terms(word[at:]))
 
 
 def lexical_text(text: str) -> str:
@@ -60,5 +96,5 @@ def lexical_text(text: str) -> str:
     keeps its words), since an empty BM25 query matches nothing."""
     found = terms(text)
     if not found:
-        found = _WORD.findall(text.lower())
+        found = _WORD.findall(unicodedata.normalize("NFKC", text).lower())
     return " ".join(found)

@@ -38,3 +38,28 @@ def test_quotes_must_occur_in_the_cited_source() -> None:
 def test_a_quote_counts_for_the_citation_in_its_own_sentence_only() -> None:
     text = 'First "keeps everything in memory forever". Then a true claim [1].'
     assert verify_citations(text, SOURCES)[0].verified
+
+
+CJK_SOURCES = [
+    # As a PDF reader gives it: line breaks and spaces between the characters.
+    _src(1, "Milvus 将插入的数据以增量日志的形式\n持久化 存储在对象存储中。"),
+    _src(2, "メタデータは etcd に保存されます。"),
+]
+
+
+def test_cjk_quotes_verify_across_the_spaces_and_breaks_a_pdf_puts_between_characters() -> None:
+    good = "据文档，Milvus「将插入的数据以增量日志的形式持久化存储」[1]。其余见[2]。"
+    assert [(c.number, c.verified) for c in verify_citations(good, CJK_SOURCES)] == [
+        (1, True),
+        (2, True),
+    ]
+    wide = "元データは『メタデータは ｅｔｃｄ に保存』されます[2]。"  # full-width letters
+    assert verify_citations(wide, CJK_SOURCES)[0].verified
+    bad = "文档说「所有数据都保存在内存中」[1]。"
+    (c,) = verify_citations(bad, CJK_SOURCES)
+    assert not c.verified and "所有数据都保存在内存中" in c.problem
+
+
+def test_a_cjk_sentence_end_needs_no_space_after_it() -> None:
+    text = "它说「所有数据都保存在内存中」。另一个说法正确[1]。"
+    assert verify_citations(text, CJK_SOURCES)[0].verified

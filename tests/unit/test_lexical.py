@@ -34,3 +34,29 @@ def test_a_question_of_stop_words_still_searches_for_something() -> None:
 def test_a_chunk_is_searched_by_its_heading_too() -> None:
     field = search_terms("Use a smaller nlist.", "Tuning > Indexes")
     assert field.split() == ["tune", "index", "use", "smaller", "nlist"]
+
+
+def test_cjk_runs_are_cut_into_overlapping_pairs_and_mixed_text_keeps_its_words() -> None:
+    assert terms("全文检索") == ["全文", "文检", "检索"]
+    assert terms("Milvus 支持全文检索吗？") == [
+        "milvus",
+        "支持",
+        "持全",
+        "全文",
+        "文检",
+        "检索",
+        "索吗",
+    ]
+    assert terms("用pip安装") == ["用", "pip", "安装"]
+    assert terms("Debianパッケージ") == ["debian", "パッ", "ッケ", "ケー", "ージ"]
+    assert terms("한국어 검색") == ["한국", "국어", "검색"]
+
+
+def test_a_chinese_question_shares_terms_with_its_passage_despite_other_wording() -> None:
+    passage = set(terms("要在 Debian 上设置网络接口，请编辑 /etc/network/interfaces 文件。"))
+    question = set(terms("怎么设置网络接口？"))
+    assert {"设置", "网络", "接口"} <= passage & question
+
+
+def test_full_width_letters_and_digits_match_their_ascii_forms() -> None:
+    assert terms("ＡＰＩ １９５３０") == terms("API 19530") == ["api", "19530"]

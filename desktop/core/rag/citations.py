@@ -3,20 +3,30 @@
 A citation is verified when its number names a source that was given, and every passage
 the answer quotes next to it ("…" before the [n], in the same sentence) occurs in that
 source's text. What fails is reported, not silently dropped.
+
+Quotes and sources are compared after the same normalisation: NFKC (full-width forms),
+typographic quotes, case, runs of white space as one space, and no white space next to
+a Chinese, Japanese or Korean character (PDFs and OCR put spaces and line breaks between
+them that the model does not repeat). CJK quotation marks 「」『』 count as quotes, and
+。！？ end sentences without a space after them.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from desktop.core.rag.retrieve import Source
 
 _CITE = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_QUOTE = re.compile(r"[\"“«]([^\"”»]{12,}?)[\"”»]")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n{2,}")
-MIN_QUOTE_WORDS = 3
+_QUOTE = re.compile(r"[\"“«「『]([^\"”»」』]{4,}?)[\"”»」』]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])|\n{2,}")
+MIN_QUOTE_WORDS = 3  # a CJK character counts as half a word
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u3000-\u303f"
+_SPACE_BY_CJK = re.compile(f"(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 
 
@@ -37,8 +47,18 @@ class Citation:
 
 
 def _norm(text: str) -> str:
-    text = text.translate(_QUOTES)
-    return re.sub(r"\s+", " ", text).strip().lower()
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    text = re.sub(r"\s+", " ", text).strip().lower()
+    return _SPACE_BY_CJK.sub("", text)
+
+
+def _quote_words(quote: str) -> float:
+    """How many words a quote holds (0 for a Latin one under 12 characters: a term in
+    quotes, not a quotation)."""
+    cjk = len(_CJK_CHAR.findall(quote))
+    if not cjk and len(quote) < 12:
+        return 0
+    return len(_CJK_CHAR.sub(" ", quote).split()) + cjk / 2
 
 
 def cited_numbers(answer: str) -> list[int]:
@@ -54,7 +74,7 @@ def _quotes_by_number(answer: str) -> dict[int, list[str]]:
     """Quoted passages and the numbers cited in the same sentence."""
     out: dict[int, list[str]] = {}
     for sentence in _SENTENCE_END.split(answer):
-        quotes = [q for q in _QUOTE.findall(sentence) if len(q.split()) >= MIN_QUOTE_WORDS]
+        quotes = [q for q in _QUOTE.findall(sentence) if _quote_words(q) >= MIN_QUOTE_WORDS]
         if not quotes:
             continue
         for n in cited_numbers(sentence):
@@ -72,7 +92,7 @@ def verify_citations(answer: str, sources: Sequence[Source]) -> list[Citation]:
             result.append(Citation(n, "", False, f"there is no source [{n}]"))
             continue
         text = _norm(source.text)
-        missing = [q for q in quotes.get(n, []) if _norm(q).strip(" .,;:") not in text]
+        missing = [q for q in quotes.get(n, []) if _norm(q).strip(" .,;:。、，") not in text]
         if missing:
             shown = missing[0] if len(missing[0]) <= 60 else missing[0][:57] + "..."
             result.append(

@@ -11,7 +11,8 @@ INSTRUCTIONS = (
     "You answer questions about the user's own documents. Use only the numbered sources "
     "below. Cite the sources you use with their numbers in square brackets, like [1] or "
     "[2][3]. If the sources do not contain the answer, say that you could not find it in "
-    "the documents. Be concise."
+    "the documents. Answer in the language the question is written in, whatever the "
+    "language of the sources. Be concise."
 )
 
 TOOL_INSTRUCTIONS = (
@@ -19,7 +20,8 @@ TOOL_INSTRUCTIONS = (
     "with search_documents; if the passages do not answer the question, search again with "
     "other words. Passages come numbered: cite the ones you use with their numbers in "
     "square brackets, like [1] or [2][3], and quote them exactly when you quote. If the "
-    "documents do not contain the answer, say so. Be concise."
+    "documents do not contain the answer, say so. Answer in the language the question is "
+    "written in, whatever the language of the passages. Be concise."
 )
 
 SEARCH_TOOL: Tool = {
