@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from desktop.core.embeddings.onnx import OnnxEmbedder
+from desktop.core.ingest.pipeline import ingest
 from desktop.core.llm.base import AnswerText, GenerationParams, Reasoning
 from desktop.core.rag.answer import Answer, SourcesFound, answer
 from desktop.core.store.milvus import MilvusStore
@@ -101,10 +104,33 @@ def test_a_repeated_search_adds_no_duplicate_sources(
     model = ScriptedHarmonyModel(
         [tool_call("flush data"), tool_call("flush data"), final("It flushes [1].")]
     )
-    result = _run(model, faq_store, faq_embedder)[-1]
+    events = _run(model, faq_store, faq_embedder)
+    result = events[-1]
     assert isinstance(result, Answer)
+    # The same query again looks deeper: the next passages, none given twice.
+    found = [e for e in events if isinstance(e, SourcesFound)]
+    assert [len(f.sources) for f in found] == [3, 3]
     texts = [s.text for s in result.sources]
-    assert len(texts) == len(set(texts)) == 3
+    assert len(texts) == len(set(texts)) == 6
+    assert [s.rank for s in result.sources] == [1, 2, 3, 4, 5, 6]
+    assert model.calls[2]["messages"][-1]["content"].startswith("[4] ")
+
+
+def test_a_search_with_nothing_new_left_says_so(tmp_path: Path, faq_embedder: OnnxEmbedder) -> None:
+    doc = tmp_path / "docs" / "flush.md"
+    doc.parent.mkdir()
+    doc.write_text("# Flushing\n\nMilvus seals segments when it flushes data to storage.\n")
+    store = MilvusStore(str(tmp_path / "one.db"))
+    try:
+        list(ingest([doc.parent], store, faq_embedder))
+        model = ScriptedHarmonyModel(
+            [tool_call("flush data"), tool_call("flush data"), final("It flushes [1].")]
+        )
+        result = _run(model, store, faq_embedder)[-1]
+    finally:
+        store.close()
+    assert isinstance(result, Answer)
+    assert len(result.sources) == 1
     assert "No new passages" in model.calls[2]["messages"][-1]["content"]
 
 

@@ -122,11 +122,15 @@ class _Run:
         return self.params.max_tokens + extra
 
     def search(self, query: str, k: int, messages: Sequence[Message]) -> list[Source]:
-        """Retrieve, drop passages already given, fit the rest, number them on."""
+        """Retrieve ``k`` passages not given before (a search again finds some of the same:
+        it looks as much deeper), fit them, number them on."""
         t0 = time.perf_counter()
-        found = retrieve(self.store, self.embedder, query, k, self.mode, self.within, self.reranker)
+        depth = k + len(self.seen)
+        found = retrieve(
+            self.store, self.embedder, query, depth, self.mode, self.within, self.reranker
+        )
         self.result.timings.retrieve_ms += (time.perf_counter() - t0) * 1000
-        fresh = [s for s in found if (s.path, s.page, hash(s.text)) not in self.seen]
+        fresh = [s for s in found if (s.path, s.page, hash(s.text)) not in self.seen][:k]
         overhead = sum(self.model.count_tokens(str(m.get("content", ""))) for m in messages)
         budget = Budget(self.model.context_length, self.reserve(), overhead + 64)
 
