@@ -471,3 +471,15 @@ def test_damaged_files_raise_only_read_errors(name: str) -> None:
             check_sections(reader(name, variant))
         except ReadError as exc:
             assert str(exc) and "\n" not in str(exc)
+
+
+def test_a_pdf_without_its_cross_reference_table_is_read_as_viewers_repair_it() -> None:
+    """pypdf refuses it ("startxref not found"); PDFium (and poppler) rebuild the table."""
+    data = (GOOD / "handbook.pdf").read_bytes()
+    broken = data[: data.rindex(b"xref")] + b"\n%%EOF\n"
+    if b"startxref" in broken:  # a cross-reference stream: cut at the last one instead
+        broken = data[: data.rindex(b"startxref")] + b"\n%%EOF\n"
+    doc = read_pdf("broken.pdf", broken)
+    whole = read(GOOD / "handbook.pdf")
+    assert [s.page for s in doc.sections] == sorted({s.page for s in whole.sections})
+    assert " ".join(doc.text.split())[:200] == " ".join(whole.text.split())[:200]

@@ -1,4 +1,9 @@
-"""PDF: the text layer page by page (pypdf), headings from the PDF's outline (bookmarks)."""
+"""PDF: the text layer page by page (pypdf), headings from the PDF's outline (bookmarks).
+
+A PDF that pypdf cannot open (a cross-reference table missing or broken, as scanners and
+cut-short downloads leave them) is read again with PDFium, which repairs what PDF viewers
+repair; only what neither can read is refused, with pypdf's reason.
+"""
 
 from __future__ import annotations
 
@@ -41,7 +46,42 @@ def read_pdf(path: str, data: bytes) -> Document:
     except DependencyError as exc:
         raise ReadError(f"encrypted PDF: cannot decrypt ({reason(exc)})") from exc
     except Exception as exc:  # pypdf raises many kinds on damaged files; all mean the same
-        raise ReadError(f"corrupt PDF: {reason(exc)}") from exc
+        repaired = _read_repaired(path, data)
+        if repaired is None:
+            raise ReadError(f"corrupt PDF: {reason(exc)}") from exc
+        return repaired
+
+
+def _read_repaired(path: str, data: bytes) -> Document | None:
+    """The text of a damaged PDF as PDFium repairs it, one section per page; None when
+    PDFium cannot open it or finds no text on any page either."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:  # an install without it: refuse as before
+        return None
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except Exception:  # PdfiumError: not repairable (or a password it was not given)
+        return None
+    try:
+        texts = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            texts.append(_clean(textpage.get_text_range()))
+            textpage.close()
+            page.close()
+    except Exception:
+        return None
+    finally:
+        pdf.close()
+    if not any(texts):
+        return None
+    builder = TextBuilder()
+    for number, text in enumerate(texts, start=1):
+        builder.section("", number)
+        builder.block(text)
+    return builder.build(path)
 
 
 def _read(path: str, data: bytes) -> Document:
