@@ -258,7 +258,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, Scores]]:
     )
     ap.add_argument("--work", type=Path, help="keep the stores here between runs")
     ap.add_argument("--limit", type=int, default=0, help="at most N questions per corpus")
+    ap.add_argument(
+        "--pdf-engines",
+        help="PDF text engines to try in order, e.g. pypdf (default: the reader's own); "
+        "give each its own --work folder",
+    )
     args = ap.parse_args(argv)
+    if args.pdf_engines:
+        from desktop.core.ingest.readers import pdf
+
+        pdf.ENGINES = tuple(args.pdf_engines.split(","))
     embedder = OnnxEmbedder(args.embedding)
     reranker = OnnxReranker(args.reranker) if args.reranker else None
     fusions = [
