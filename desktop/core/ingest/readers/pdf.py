@@ -56,7 +56,7 @@ def _pdfium_pages(data: bytes) -> Pages | None:
     open the file (another engine may), ReadError when it needs a password."""
     try:
         import pypdfium2 as pdfium
-    except ImportError:
+    except (ImportError, OSError):  # not installed, or its PDFium library missing
         return None
     try:
         pdf = pdfium.PdfDocument(data)
