@@ -4,7 +4,9 @@
 model on a GPU with 16 GB or more; on a smaller GPU, every layer there but the experts of
 some layers in system memory; on no usable GPU, the CPU) plus the embedding model, and
 says what to worry about (too little memory or disk). It is arithmetic on the machine
-that ``desktop.core.llm.hardware.detect_machine`` reports; no model is loaded.
+that ``desktop.core.llm.hardware.detect_machine`` reports; no model is loaded. It is
+shown, not saved: the settings' auto values (``llm.n_gpu_layers`` -1, ...) work the choice
+out again at each load (desktop.core.llm.hardware), for the machine of that moment.
 """
 
 from __future__ import annotations
@@ -50,14 +52,6 @@ class Recommendation:
             f"{self.chat.filename} ({self.chat.size_gb:.1f} GB) {how}; "
             f"embeddings with {self.embedding}"
         )
-
-    def settings(self) -> dict[str, str]:
-        """The settings this recommendation stands for (dotted key -> value)."""
-        return {
-            "llm.n_gpu_layers": str(self.n_gpu_layers),
-            "llm.cpu_moe_layers": str(self.cpu_moe_layers),
-            "embedding.model": self.embedding,
-        }
 
 
 def free_disk_bytes(folder: Path) -> int:

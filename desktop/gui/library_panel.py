@@ -43,8 +43,18 @@ def eta_text(seconds: float | None) -> str:
     return f"{s // 60}:{s % 60:02d} left"
 
 
+BAR_STEPS = 100  # the bar moves in hundredths of a file: within a file, per batch
+EMBEDDED = ("added", "updated")  # what a FileDone with these statuses cost: its chunks
+
+
 class IndexingProgress(QFrame):
-    """Files, chunks, current file and an ETA, with Cancel."""
+    """Files, chunks, the current file and an ETA, with Cancel.
+
+    The bar and the ETA count chunks, not files: a file's chunks embedded so far move the
+    bar within it (``chunks_embedded``, from the core's per-batch events), and the time
+    left is the chunks still to embed at the rate measured so far. Files whose content did
+    not change cost nothing and lower the expected chunks per file that is left.
+    """
 
     cancel = Signal()
 
@@ -82,6 +92,10 @@ class IndexingProgress(QFrame):
         self.done = 0
         self.chunks = 0
         self.failed = 0
+        self.embedded = 0  # chunks embedded by this run
+        self.file_path = ""  # the file being embedded, its chunks done and in all
+        self.file_done = 0
+        self.file_total = 0
         self.t0 = time.monotonic()
         self.t_first: float | None = None
         self.bar.setRange(0, 0)
@@ -91,23 +105,49 @@ class IndexingProgress(QFrame):
     def started(self, total: int) -> None:
         self.total = total
         self.t_first = time.monotonic()
-        self.bar.setRange(0, max(1, total))
+        self.bar.setRange(0, max(1, total) * BAR_STEPS)
         self.bar.setValue(0)
         self._update()
 
-    def file_done(self, path: str, done: int, chunks: int, failed: bool) -> None:
+    def chunks_embedded(self, path: str, done: int, total: int) -> None:
+        """``done`` of the ``total`` chunks of ``path`` are embedded (each batch)."""
+        before = self.file_done if path == self.file_path else 0
+        self.embedded += max(0, done - before)
+        self.file_path, self.file_done, self.file_total = path, done, total
+        self.current.setText(f"{Path(path).name}: {done:,} / {total:,} chunks")
+        part = int(BAR_STEPS * done / total) if total else 0
+        self.bar.setValue(min(self.done * BAR_STEPS + part, self.bar.maximum()))
+        self._update()
+
+    def file_finished(self, path: str, done: int, chunks: int, status: str) -> None:
+        """A file is settled (``status`` as in the core's FileDone), ``done`` files so far."""
+        if status in EMBEDDED:
+            already = self.file_done if path == self.file_path else 0
+            self.embedded += max(0, chunks - already)
+        if path == self.file_path:
+            self.file_path, self.file_done, self.file_total = "", 0, 0
         self.done = done
         self.chunks += chunks
-        self.failed += int(failed)
-        self.bar.setValue(done)
+        self.failed += int(status == "failed")
+        self.bar.setValue(min(done * BAR_STEPS, self.bar.maximum()))
         self.current.setText(Path(path).name)
         self._update()
 
+    def chunks_left(self) -> float:
+        """Chunks still to embed: the rest of the current file, and for each file not
+        reached yet the chunks per file seen so far (unchanged files counting none)."""
+        in_file = max(0, self.file_total - self.file_done)
+        others = max(0, self.total - self.done - (1 if self.file_path else 0))
+        per_file = self.embedded / self.done if self.done else float(self.file_total)
+        return in_file + others * per_file
+
     def eta(self) -> float | None:
-        if not self.done or not self.total or self.t_first is None:
+        if not self.embedded or not self.total or self.t_first is None:
             return None
         spent = time.monotonic() - self.t_first
-        return spent / self.done * (self.total - self.done)
+        if spent <= 0:
+            return None
+        return self.chunks_left() / (self.embedded / spent)
 
     def _update(self) -> None:
         parts = [f"{self.done:,} / {self.total:,} files", f"{self.chunks:,} chunks"]

@@ -26,6 +26,7 @@ from desktop.core.paths import Paths
 from desktop.gui.backend import AnswerSaved, Backend, FolderSynced, LibraryRebuilt, source_dicts
 from desktop.gui.chat_view import AnswerWidget, ChatView, Composer, EffortBox, SourcePreview
 from desktop.gui.errors import show_error
+from desktop.gui.last_folder import LastFolder
 from desktop.gui.sidebar import Sidebar
 from desktop.gui.status import StatusPanel
 from desktop.gui.workers import ErrorInfo, Job
@@ -43,6 +44,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.exit_code = 0
         self.backend = Backend(paths)
+        self.last_folder = LastFolder(paths.base)
         self.conversation_id: int | None = None
         self.answer_job: Job | None = None
         self.ingest_job: Job | None = None
@@ -268,10 +270,14 @@ class MainWindow(QMainWindow):
         with_reasoning = True
         if not path:
             path, _ = QFileDialog.getSaveFileName(
-                self, "Export conversation", "conversation.md", "Markdown (*.md)"
+                self,
+                "Export conversation",
+                self.last_folder.start_for("conversation.md"),
+                "Markdown (*.md)",
             )
             if not path:
                 return ""
+            self.last_folder.chose_files([path])
             with_reasoning = (
                 QMessageBox.question(self, "Export", "Include the model's reasoning?")
                 == QMessageBox.StandardButton.Yes
@@ -395,13 +401,19 @@ class MainWindow(QMainWindow):
         self.sidebar.library.show_folders(self.backend.chats.folders())
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder to your library")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Add a folder to your library", self.last_folder.start()
+        )
         if folder:
+            self.last_folder.chose_folder(folder)
             self.add_paths([Path(folder)])
 
     def choose_files(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Add files to your library")
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Add files to your library", self.last_folder.start()
+        )
         if files:
+            self.last_folder.chose_files(files)
             self.add_paths([Path(f) for f in files])
 
     def add_paths(self, paths: list[Path]) -> Job | None:
@@ -453,13 +465,20 @@ class MainWindow(QMainWindow):
         self._refresh_store_count()
 
     def _ingest_event(self, event: object) -> None:
-        from desktop.core.ingest.pipeline import FileDone, Started
+        from desktop.core.ingest import pipeline
 
         progress = self.sidebar.library.progress
-        if isinstance(event, Started):
+        # Per-batch progress within a file, once the core yields it (see README, Layout).
+        embedded = getattr(pipeline, "ChunksEmbedded", None)
+        if isinstance(event, pipeline.Started):
             progress.started(event.total_files)
-        elif isinstance(event, FileDone):
-            progress.file_done(event.path, event.done, event.chunks, event.status == "failed")
+        elif embedded is not None and isinstance(event, embedded):
+            progress.chunks_embedded(event.path, event.done, event.total)
+            self.status.set_activity(
+                f"Indexing {Path(event.path).name}: {event.done:,}/{event.total:,} chunks"
+            )
+        elif isinstance(event, pipeline.FileDone):
+            progress.file_finished(event.path, event.done, event.chunks, event.status)
             self.status.set_activity(
                 f"Indexing {event.done}/{event.total}: {Path(event.path).name}"
             )

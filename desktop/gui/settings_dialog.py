@@ -47,6 +47,7 @@ from desktop.core.settings import (
     save_settings,
     set_key,
 )
+from desktop.gui.last_folder import LastFolder
 from desktop.gui.workers import ErrorInfo, Job, run_job
 
 ERROR_STYLE = "color: #d1242f;"  # a red that reads on light and dark backgrounds
@@ -182,9 +183,10 @@ def _label(key: str) -> str:
 class SettingRow:
     """One setting's editor, its inline message, and how to read and write its value."""
 
-    def __init__(self, info: KeyInfo, parent: QWidget) -> None:
+    def __init__(self, info: KeyInfo, parent: QWidget, last_folder: LastFolder) -> None:
         self.info = info
         self.key = info.key
+        self.last_folder = last_folder
         # The editor (and a Browse button where it has one), with its message under it.
         self.field = QWidget(parent)
         column = QVBoxLayout(self.field)
@@ -303,15 +305,21 @@ class SettingRow:
 
     def on_browse_clicked(self) -> None:
         kind, pattern = PICKERS[self.key]
-        start = str(self.value()) or str(Path.home())
+        current = str(self.value())
+        start = current if current and Path(current).expanduser().exists() else ""
+        start = start or self.last_folder.start()
         if kind == "file":
             chosen, _ = QFileDialog.getOpenFileName(
                 self.field, f"Choose the {_label(self.key).lower()}", start, pattern
             )
+            if chosen:
+                self.last_folder.chose_files([chosen])
         else:
             chosen = QFileDialog.getExistingDirectory(
                 self.field, f"Choose the {_label(self.key).lower()}", start
             )
+            if chosen:
+                self.last_folder.chose_folder(chosen)
         if chosen:
             self.set_value(chosen)
 
@@ -446,6 +454,7 @@ class SettingsDialog(QDialog):
         super().__init__(parent)
         self.services = services
         self.open_store = open_store
+        self.last_folder = LastFolder(services.paths.base)
         self.setWindowTitle("Settings")
         self.setAccessibleName("Fathom settings")
         self.setMinimumSize(640, 440)
@@ -498,7 +507,7 @@ class SettingsDialog(QDialog):
     # --- building ---------------------------------------------------------------------
 
     def _add_row(self, form: QFormLayout, info: KeyInfo, page: QWidget) -> None:
-        row = SettingRow(info, page)
+        row = SettingRow(info, page, self.last_folder)
         self.rows[info.key] = row
         label = QLabel(_label(info.key) + ":", page)
         # Level with the editor, not with the message that may show under it.

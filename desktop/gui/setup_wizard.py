@@ -3,8 +3,10 @@
 Pages: the machine (RAM, GPU and its memory as llama.cpp sees them, free disk) with the
 recommendation from ``desktop.core.setup.recommend``; the chat model (download the
 recommended GGUF, or use one already on disk, validated); the embedding model. Finish
-saves the settings (the chosen model through ``use_model``, the recommended GPU split and
-the embedding model with ``set_key``/``save_settings``).
+saves the settings: the chosen model through ``use_model`` and the embedding model with
+``set_key``/``save_settings``. The GPU split and the context length stay auto
+(``llm.n_gpu_layers`` -1, ``llm.cpu_moe_layers`` -1, ``llm.n_ctx`` 0), so each load works
+them out from the machine as the recommendation did, unless the person set them.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from desktop.core.modelhub.manager import check_chat_gguf, check_embedding_folde
 from desktop.core.services import Services
 from desktop.core.settings import load_settings, save_settings, set_key
 from desktop.core.setup import Recommendation, free_disk_bytes, recommend
+from desktop.gui.last_folder import LastFolder
 from desktop.gui.models_dialog import ERROR_STYLE, DownloadPanel, error_text, human_bytes
 from desktop.gui.workers import ErrorInfo, Job, run_job
 
@@ -192,9 +195,13 @@ class ChatModelPage(QWizardPage):
 
     def on_browse_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Choose a GGUF model", str(Path.home()), "GGUF models (*.gguf);;All files (*)"
+            self,
+            "Choose a GGUF model",
+            self.wiz.last_folder.start(),
+            "GGUF models (*.gguf);;All files (*)",
         )
         if path:
+            self.wiz.last_folder.chose_files([path])
             self.path_edit.setText(path)
 
     def on_path_edit_changed(self, text: str) -> None:
@@ -280,8 +287,11 @@ class EmbeddingPage(QWizardPage):
             self.edit.setText(rec.embedding if rec else self.wiz.services.settings.embedding.model)
 
     def on_browse_clicked(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Choose an embedding model folder")
+        path = QFileDialog.getExistingDirectory(
+            self, "Choose an embedding model folder", self.wiz.last_folder.start()
+        )
         if path:
+            self.wiz.last_folder.chose_folder(path)
             self.edit.setText(path)
 
     def problem(self) -> str:
@@ -318,6 +328,7 @@ class SetupWizard(QWizard):
         super().__init__(parent)
         self.services = services
         self.chat = chat
+        self.last_folder = LastFolder(services.paths.base)
         self.machine: Machine | None = None
         self.recommendation: Recommendation | None = None
         self.setWindowTitle("Set up Fathom")
@@ -341,8 +352,9 @@ class SetupWizard(QWizard):
             raise ConfigError("No chat model was chosen.")
         model = use_model(self.services, str(chosen))
         file = self.services.paths.settings_file
-        values = dict(self.recommendation.settings()) if self.recommendation else {}
-        values["embedding.model"] = self.embedding_page.edit.text().strip()
+        # The GPU split stays auto (-1 / 0): worked out again from the machine at each
+        # load, as the recommendation shown was; a value the person set is kept.
+        values = {"embedding.model": self.embedding_page.edit.text().strip()}
         on_disk, current = load_settings(file, environ={}), self.services.settings
         for key, value in values.items():
             on_disk, current = set_key(on_disk, key, value), set_key(current, key, value)

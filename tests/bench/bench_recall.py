@@ -9,6 +9,10 @@ Corpora and their questions (``tests/data/recall/README.md`` says how they were 
 - ``faq``: the docs' FAQ folder and ``../shared/eval/faq_dev.jsonl`` (the 15 dev questions).
 - ``financebench``: ``../shared/eval/financebench_dev`` (5 real filings); found when a
   source from the question's file covers one of its evidence pages.
+- ``debref-LANG`` (zh-tw, de, fr, en): the Debian Reference in one language,
+  ``tests/data/recall/debian_reference.jsonl`` (questions in that language, and
+  cross-lingual ones: English asking the zh-tw guide, Traditional Chinese asking the
+  English one); found by phrase in the question's file.
 - ``gnuplot``: the gnuplot 5.4 manual (311-page PDF, Debian's ``gnuplot-doc``),
   ``tests/data/recall/gnuplot.jsonl``; found by phrase on the question's page.
 
@@ -31,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -68,6 +73,7 @@ class Corpus:
     name: str
     root: Path
     questions: list[dict[str, Any]]
+    store: str = ""  # the store folder's name in --work (default: the corpus's name)
 
     def found(self, source: Source, q: dict[str, Any]) -> bool:
         """Whether a source is the question's passage: its evidence page (filings) or its
@@ -85,7 +91,33 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
-def load_corpus(name: str) -> Corpus:
+DEBREF = Path("/usr/share/debian-reference")
+
+
+def debian_reference(spec: str, work: Path) -> Corpus:
+    """The Debian Reference in one language (Debian's debian-reference-LANG, one HTML page
+    per chapter, all languages in one folder), its pages copied into a folder of their
+    own; ``LANG`` takes the questions asked in that language, ``LANG:ASKED`` those asked
+    in another (cross-lingual)."""
+    lang, _, asked = spec.partition(":")
+    asked = asked or lang
+    pages = sorted(DEBREF.glob(f"*.{lang}.html"))
+    if not pages:
+        raise SystemExit(f"install it: apt-get install debian-reference-{lang}")
+    root = work / "debref" / lang
+    root.mkdir(parents=True, exist_ok=True)
+    for page in pages:
+        if not (root / page.name).exists():
+            shutil.copy(page, root / page.name)
+    questions = [
+        q
+        for q in read_jsonl(DATA / "debian_reference.jsonl")
+        if q.get("corpus") == lang and q.get("lang") == asked
+    ]
+    return Corpus(f"debref-{spec}", root, questions, store=f"debref-{lang}")
+
+
+def load_corpus(name: str, work: Path) -> Corpus:
     if name == "milvus":
         root = SHARED / "corpus" / "milvus-docs-2.4"
         return Corpus(name, root, read_jsonl(DATA / "milvus_docs.jsonl"))
@@ -95,6 +127,8 @@ def load_corpus(name: str) -> Corpus:
     if name == "financebench":
         root = SHARED / "eval" / "financebench_dev"
         return Corpus(name, root / "pdfs", read_jsonl(root / "questions.jsonl"))
+    if name.startswith("debref-"):
+        return debian_reference(name.removeprefix("debref-"), work)
     if name not in DEBIAN:
         raise SystemExit(f"unknown corpus {name!r}: milvus, faq, financebench, {', '.join(DEBIAN)}")
     path, package = DEBIAN[name]
@@ -214,7 +248,7 @@ def pipelines(
 def build(corpus: Corpus, work: Path, embedder: OnnxEmbedder) -> dict[str, MilvusStore]:
     """The corpus ingested as the app does (layout 2), copied into the older layout 1
     (same chunks and vectors), and cut the naive way; all in one Lite folder."""
-    uri = str(work / f"{corpus.name}.db")
+    uri = str(work / f"{corpus.store or corpus.name}.db")
     main = MilvusStore(uri, library="main")
     t0 = time.perf_counter()
     summary = next(e for e in ingest([corpus.root], main, embedder) if isinstance(e, Summary))
@@ -278,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, Scores]]:
         work = args.work or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         for name in args.corpora.split(","):
-            corpus = load_corpus(name)
+            corpus = load_corpus(name, work)
             if args.limit:
                 corpus.questions = corpus.questions[: args.limit]
             stores = build(corpus, work, embedder)

@@ -114,7 +114,9 @@ def shoot(out: Path, theme: str) -> list[Path]:
     lib.progress.setVisible(True)
     lib.progress.started(272)
     for i in range(1, 88):
-        lib.progress.file_done(f"/docs/site/en/userGuide/file-{i}.md", i, 6, i == 40)
+        lib.progress.file_finished(
+            f"/docs/site/en/userGuide/file-{i}.md", i, 6, "failed" if i == 40 else "added"
+        )
     window.status.set_activity("Indexing 87/272: manage-collections.md")
     window.status.set_model("ready", "gpt-oss-20b · GPU")
     window.status.set_store("ready", "4,812 chunks")

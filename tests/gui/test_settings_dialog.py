@@ -108,6 +108,35 @@ def test_ok_saves_a_changed_value_to_the_settings_file(
     assert not dialog.isVisible()
 
 
+def test_hardware_settings_stay_auto_unless_set(
+    qtbot: QtBot, dialog: SettingsDialog, services: Services
+) -> None:
+    """-1 / 0 mean "work it out on this machine at each load": saving other settings
+    keeps them so; a value typed is saved; Restore Defaults makes them auto again."""
+    hardware = ("llm.n_gpu_layers", "llm.cpu_moe_layers", "llm.n_ctx")
+    for key in hardware:
+        editor = dialog.rows[key].editor
+        assert isinstance(editor, QSpinBox) and editor.text().startswith("Auto"), key
+    dialog.rows["llm.n_threads"].set_value(2)  # another setting on the same tab
+    _ok(qtbot, dialog)
+    file = services.paths.settings_file
+    llm = load_settings(file).llm
+    assert (llm.n_gpu_layers, llm.cpu_moe_layers, llm.n_ctx, llm.n_threads) == (-1, -1, 0, 2)
+
+    again = SettingsDialog(services)
+    qtbot.addWidget(again)
+    again.rows["llm.n_gpu_layers"].set_value(20)
+    _ok(qtbot, again)
+    assert load_settings(file).llm.n_gpu_layers == 20
+    third = SettingsDialog(services)
+    qtbot.addWidget(third)
+    third.tabs.setCurrentIndex(5)  # Advanced
+    third.buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).click()
+    _ok(qtbot, third)
+    llm = load_settings(file).llm
+    assert (llm.n_gpu_layers, llm.cpu_moe_layers, llm.n_ctx, llm.n_threads) == (-1, -1, 0, 0)
+
+
 def test_a_bad_value_is_shown_and_nothing_is_saved(
     qtbot: QtBot, dialog: SettingsDialog, services: Services
 ) -> None:

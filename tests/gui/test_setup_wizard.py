@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.modelhub.catalog import HubFile
 from desktop.core.services import Services
-from desktop.core.settings import DEFAULT_EMBEDDING, load_settings
+from desktop.core.settings import DEFAULT_EMBEDDING, load_settings, save_settings, set_key
 from desktop.gui.setup_wizard import SetupWizard, needs_setup
 from tests.hub_server import HubServer
 from tests.integration.test_hub_download import hub_client  # noqa: F401 - a fixture
@@ -70,11 +70,10 @@ def test_wizard_with_a_gguf_already_here_saves_the_settings(
     assert saved.args == [str(gemma_gguf.resolve())]
     raw = json.loads(services.paths.settings_file.read_text())
     assert raw["llm"]["model"] == str(gemma_gguf.resolve())
-    rec = wizard.recommendation
-    assert rec is not None
     settings = load_settings(services.paths.settings_file)
-    assert settings.llm.n_gpu_layers == rec.n_gpu_layers
-    assert settings.llm.cpu_moe_layers == rec.cpu_moe_layers
+    # The recommendation is shown, not saved: the GPU split stays auto for each load.
+    assert (settings.llm.n_gpu_layers, settings.llm.cpu_moe_layers) == (-1, -1)
+    assert settings.llm.n_ctx == 0
     assert settings.embedding.model == DEFAULT_EMBEDDING
     assert services.chat_model_path() == gemma_gguf.resolve()
 
@@ -85,8 +84,11 @@ def test_wizard_downloads_the_recommended_model(
     tiny_gpt_oss: Path,
     hub_client: Callable[[str | None], None],  # noqa: F811
 ) -> None:
-    """The download choice runs the real download code against the local hub."""
+    """The download choice runs the real download code against the local hub. Finish
+    keeps the hardware settings auto (-1 / 0), and a value the person set stays."""
     blob = tiny_gpt_oss.read_bytes()
+    preset = Services.from_environment()
+    save_settings(set_key(preset.settings, "llm.n_ctx", 4096), preset.paths.settings_file)
     services = Services.from_environment()
     assert needs_setup(services)
     with HubServer({"test/tiny-gpt-oss": {"tiny.gguf": blob}}) as hub:
@@ -106,7 +108,10 @@ def test_wizard_downloads_the_recommended_model(
         wizard.accept()
     target = services.paths.models_dir / "tiny.gguf"
     assert target.read_bytes() == blob
-    assert load_settings(services.paths.settings_file).llm.model == str(target.resolve())
+    llm = load_settings(services.paths.settings_file).llm
+    assert llm.model == str(target.resolve())
+    assert (llm.n_gpu_layers, llm.cpu_moe_layers, llm.n_ctx) == (-1, -1, 4096)
+    assert wizard.recommendation is not None  # computed and shown all the same
     assert not needs_setup(services)
 
 

@@ -20,6 +20,20 @@ For every line the checker
    question and the target file (lowercase, words = ``[\\w']+``) and flags
    any run of ``--max-run`` (default 4) or more words.
 
+Options for multilingual sets (all off by default):
+
+- ``--subdir-key KEY``: every line names its own corpus folder, CORPUS_ROOT/<line[KEY]>
+  (e.g. ``"corpus": "de"``); ``file`` is relative to it and occurrences are counted
+  within that folder only.
+- ``--cjk-run N``: also flag a question that shares a run of N or more consecutive
+  CJK characters with its target file, both compared with whitespace and punctuation
+  removed (for Chinese/Japanese, which put no spaces between words).
+- An expect phrase that contains CJK characters is measured in CJK characters
+  (``--min-expect-cjk``/``--max-expect-cjk``, default 6..40) instead of characters.
+- ``--max-per-section N`` (HTML targets): flag a section, the text from one heading
+  named in ``--section-tags`` (default h2) to the next, targeted by more than N
+  questions (counted per corpus folder and file).
+
 It prints one line per failing question plus a summary, and exits 1 if any
 check fails (0 otherwise).  Standard library only (Python 3.11+).
 
@@ -27,6 +41,7 @@ Usage::
 
     python3 check_questions.py QUESTIONS.jsonl CORPUS_ROOT [-v]
         [--max-run 4] [--max-per-file N] [--min-files N]
+        [--subdir-key KEY] [--cjk-run N] [--max-per-section N] [--section-tags h2]
 """
 
 from __future__ import annotations
@@ -37,12 +52,15 @@ import re
 import shutil
 import subprocess
 import sys
+import unicodedata
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import ClassVar
 
 WORD_RE = re.compile(r"[\w']+")
+# CJK ideographs (incl. extension A and compatibility), kana and Hangul syllables.
+CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]")
 HTML_SUFFIXES = {".html", ".htm"}
 PDF_SUFFIXES = {".pdf"}
 # Files that are clearly binary / not documents are skipped when scanning
@@ -143,6 +161,78 @@ def html_to_text(raw: str) -> str:
     parser.feed(raw)
     parser.close()
     return parser.text()
+
+
+class _SectionSplitter(_TextExtractor):
+    """Like _TextExtractor, but starts a new section at each heading in *tags*."""
+
+    def __init__(self, tags: set[str]) -> None:
+        super().__init__()
+        self._tags = tags
+        self.sections: list[tuple[str, list[str]]] = [("", self.parts)]
+        self._heading: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self._tags and not self._skip_depth:
+            self.parts = []
+            self.sections.append(("", self.parts))
+            self._heading = []
+        super().handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in self._tags and self._heading is not None:
+            self.sections[-1] = (" ".join("".join(self._heading).split()), self.parts)
+            self._heading = None
+        super().handle_endtag(tag)
+
+    def handle_data(self, data):
+        super().handle_data(data)
+        if self._heading is not None and not self._skip_depth:
+            self._heading.append(data)
+
+
+_section_cache: dict[tuple[Path, frozenset[str]], list[tuple[str, str]]] = {}
+
+
+def html_sections(path: Path, tags: frozenset[str]) -> list[tuple[str, str]]:
+    """(heading, normalized text) of each section of an HTML file; the text before the
+    first heading is a section with heading ''."""
+    key = (path.resolve(), tags)
+    if key not in _section_cache:
+        parser = _SectionSplitter(set(tags))
+        parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+        parser.close()
+        _section_cache[key] = [(h, normalize("".join(p))) for h, p in parser.sections]
+    return _section_cache[key]
+
+
+def cjk_count(text: str) -> int:
+    return len(CJK_RE.findall(text))
+
+
+def strip_for_cjk(text: str) -> str:
+    """Drop whitespace, punctuation and symbols (Unicode categories Z*, P*, S*, C*)."""
+    return "".join(
+        ch for ch in text.lower() if not ch.isspace() and unicodedata.category(ch)[0] not in "ZPSC"
+    )
+
+
+def longest_shared_cjk_run(question: str, doc: str) -> str:
+    """Longest run of consecutive CJK characters of the stripped question that occurs in
+    the stripped document."""
+    q = strip_for_cjk(question)
+    d = strip_for_cjk(doc)
+    best = ""
+    for run in re.findall(f"(?:{CJK_RE.pattern})+", q):
+        n = len(best) + 1
+        i = 0
+        while i + n <= len(run):
+            if run[i : i + n] in d:
+                best = run[i : i + n]
+                n += 1
+            else:
+                i += 1
+    return best
 
 
 def pdf_to_text(path: Path) -> str:
@@ -268,6 +358,45 @@ def main(argv: list[str] | None = None) -> int:
         "strip markup (default: %(default)r; pass '' to allow all)",
     )
     ap.add_argument(
+        "--subdir-key",
+        default=None,
+        metavar="KEY",
+        help="each line's corpus is the folder CORPUS_ROOT/<line[KEY]> (e.g. 'corpus' "
+        "for a multilingual set); 'file' is relative to it and duplicates are counted in it",
+    )
+    ap.add_argument(
+        "--cjk-run",
+        type=int,
+        default=0,
+        help="flag a question sharing N or more consecutive CJK characters with its "
+        "target (whitespace and punctuation removed; 0 = off, the default)",
+    )
+    ap.add_argument(
+        "--min-expect-cjk",
+        type=int,
+        default=6,
+        help="minimum CJK characters in an expect phrase that contains CJK (default 6)",
+    )
+    ap.add_argument(
+        "--max-expect-cjk",
+        type=int,
+        default=40,
+        help="maximum CJK characters in an expect phrase that contains CJK (default 40)",
+    )
+    ap.add_argument(
+        "--max-per-section",
+        type=int,
+        default=0,
+        help="flag HTML sections (see --section-tags) targeted by more than N questions "
+        "(0 = no limit)",
+    )
+    ap.add_argument(
+        "--section-tags",
+        default="h2",
+        help="comma-separated heading tags that start a section for --max-per-section "
+        "(default %(default)s)",
+    )
+    ap.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -280,20 +409,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: corpus root {root} is not a directory", file=sys.stderr)
         return 2
 
-    # Load every corpus document once (normalized) for occurrence counts.
-    corpus_norm: dict[str, str] = {}
-    load_errors: list[str] = []
     questions_path = args.questions.resolve()
-    for p in corpus_files(root):
-        if p.resolve() == questions_path:
-            continue  # never count the questions file itself as a document
-        rel = p.relative_to(root).as_posix()
-        try:
-            corpus_norm[rel] = normalize(load_text(p))
-        except (OSError, RuntimeError) as exc:
-            load_errors.append(f"{rel}: {exc}")
-    for err in load_errors:
-        print(f"warning: could not read {err}", file=sys.stderr)
+
+    def load_corpus(base: Path) -> dict[str, str]:
+        """Every document under *base*, loaded once (normalized), for occurrence counts."""
+        norm: dict[str, str] = {}
+        for p in corpus_files(base):
+            if p.resolve() == questions_path:
+                continue  # never count the questions file itself as a document
+            rel = p.relative_to(base).as_posix()
+            try:
+                norm[rel] = normalize(load_text(p))
+            except (OSError, RuntimeError) as exc:
+                print(f"warning: could not read {rel}: {exc}", file=sys.stderr)
+        return norm
+
+    corpora: dict[str, dict[str, str]] = {}
+    if args.subdir_key is None:
+        corpora[""] = load_corpus(root)
+    section_tags = frozenset(t.strip().lower() for t in args.section_tags.split(",") if t.strip())
+    per_section: Counter[tuple[str, str, int, str]] = Counter()
+    cjk_hist: Counter[int] = Counter()
+    max_cjk_seen = 0
 
     failures = 0
     warnings = 0
@@ -326,7 +463,19 @@ def main(argv: list[str] | None = None) -> int:
             print(f"line {lineno}: FAIL needs string fields q, expect, file")
             failures += 1
             continue
-        per_file[rel] += 1
+        sub = ""
+        base = root
+        if args.subdir_key is not None:
+            sub = item.get(args.subdir_key)
+            if not isinstance(sub, str) or not sub or not (root / sub).is_dir():
+                print(f"line {lineno}: FAIL {args.subdir_key}={sub!r} is not a folder of {root}")
+                failures += 1
+                continue
+            base = root / sub
+            if sub not in corpora:
+                corpora[sub] = load_corpus(base)
+        corpus_norm = corpora[sub]
+        per_file[f"{sub}/{rel}" if sub else rel] += 1
         if normalize(q) in seen_q:
             problems.append("duplicate question")
         seen_q.add(normalize(q))
@@ -334,12 +483,19 @@ def main(argv: list[str] | None = None) -> int:
         bad_chars = sorted(set(expect) & set(args.markup_chars))
         if bad_chars:
             problems.append(f"expect contains markup characters {''.join(bad_chars)!r}")
-        if not (args.min_expect <= len(expect) <= args.max_expect):
+        n_cjk = cjk_count(expect)
+        if n_cjk:
+            if not (args.min_expect_cjk <= n_cjk <= args.max_expect_cjk):
+                problems.append(
+                    f"expect has {n_cjk} CJK characters, outside "
+                    f"{args.min_expect_cjk}..{args.max_expect_cjk}"
+                )
+        elif not (args.min_expect <= len(expect) <= args.max_expect):
             problems.append(
                 f"expect length {len(expect)} outside {args.min_expect}..{args.max_expect}"
             )
 
-        target = root / rel
+        target = base / rel
         if not target.is_file():
             problems.append(f"target file not found: {rel}")
             run_len, run = 0, []
@@ -377,6 +533,28 @@ def main(argv: list[str] | None = None) -> int:
             run_len, run = longest_shared_run(words(q), words(text))
             if run_len >= args.max_run:
                 problems.append(f"shares {run_len}-word run with target: {' '.join(run)!r}")
+            if args.cjk_run:
+                cjk_run = longest_shared_cjk_run(q, text)
+                cjk_hist[len(cjk_run)] += 1
+                max_cjk_seen = max(max_cjk_seen, len(cjk_run))
+                if len(cjk_run) >= args.cjk_run:
+                    problems.append(
+                        f"shares {len(cjk_run)} CJK characters with target: {cjk_run!r}"
+                    )
+            if (
+                args.max_per_section
+                and target.suffix.lower() in HTML_SUFFIXES
+                and norm_expect in norm_text
+            ):
+                secs = [
+                    (i, h)
+                    for i, (h, t) in enumerate(html_sections(target, section_tags))
+                    if norm_expect in t
+                ]
+                if len(secs) == 1:
+                    per_section[(sub, rel, *secs[0])] += 1
+                else:
+                    notes.append(f"expect in {len(secs)} sections of the target")
         run_hist[run_len] += 1
         if n_files is not None:
             files_hist[n_files] += 1
@@ -396,6 +574,13 @@ def main(argv: list[str] | None = None) -> int:
     over = {f: c for f, c in per_file.items() if args.max_per_file and c > args.max_per_file}
     for f, c in sorted(over.items()):
         print(f"FAIL: {f} is targeted by {c} questions (max {args.max_per_file})")
+    over_sec = {
+        k: c for k, c in per_section.items() if args.max_per_section and c > args.max_per_section
+    }
+    for (sub, rel, _, heading), c in sorted(over_sec.items()):
+        where = f"{sub}/{rel}" if sub else rel
+        print(f"FAIL: {where} section {heading!r} is targeted by {c} questions "
+              f"(max {args.max_per_section})")  # fmt: skip
 
     too_few = bool(args.min_files) and len(per_file) < args.min_files
     if too_few:
@@ -405,7 +590,15 @@ def main(argv: list[str] | None = None) -> int:
     print("Summary")
     print(f"  questions:              {total}")
     print(f"  distinct target files:  {len(per_file)}")
-    print(f"  corpus files scanned:   {len(corpus_norm)}")
+    print(f"  corpus files scanned:   {sum(len(c) for c in corpora.values())}")
+    if args.subdir_key is not None:
+        print(
+            "  questions per folder:   "
+            + ", ".join(
+                f"{k}:{v}"
+                for k, v in sorted(Counter(f.split("/", 1)[0] for f in per_file.elements()).items())
+            )
+        )
     print(
         "  files containing expect: "
         + ", ".join(f"{k}:{v}" for k, v in sorted(files_hist.items()))
@@ -413,11 +606,21 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  longest shared run:     {max_run_seen} words (limit < {args.max_run})")
     print("  shared-run histogram:   " + ", ".join(f"{k}:{v}" for k, v in sorted(run_hist.items())))
+    if args.cjk_run:
+        print(f"  longest shared CJK run: {max_cjk_seen} characters (limit < {args.cjk_run})")
+        print(
+            "  CJK-run histogram:      "
+            + ", ".join(f"{k}:{v}" for k, v in sorted(cjk_hist.items()))
+        )
+    if args.max_per_section:
+        print(f"  distinct target sections: {len(per_section)}")
     print(f"  notes (expect repeated within target): {warnings}")
     print(f"  failed questions:       {failures}")
     if over:
         print(f"  files over per-file cap: {len(over)}")
-    ok = failures == 0 and not over and not too_few and total > 0
+    if over_sec:
+        print(f"  sections over per-section cap: {len(over_sec)}")
+    ok = failures == 0 and not over and not over_sec and not too_few and total > 0
     print("  RESULT: " + ("PASS" if ok else "FAIL"))
     return 0 if ok else 1
 
