@@ -4,6 +4,12 @@ The folder is what ``sentence-transformers/all-MiniLM-L6-v2`` or ``BAAI/bge-smal
 publish: ``tokenizer.json``, configs, ``1_Pooling/config.json`` and ``onnx/model.onnx``.
 Texts are tokenized once, sorted by length and run in batches padded only to the longest
 text of each batch; the pooling follows the folder's config and vectors are normalised.
+
+Prompts come from ``config_sentence_transformers.json`` as sentence-transformers picks
+them: queries get the ``query`` prompt, documents the first of ``document``, ``passage``
+and ``corpus`` the model names (e5 models: "query: " and "passage: "), either falling back
+to the one ``default_prompt_name`` names. A model whose folder names no prompts can be
+given them (``prompts=``, e.g. from the catalog for a hub id Fathom knows).
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +50,23 @@ def _fingerprint(path: Path) -> str:
 
 
 TOKENIZE_PIECE_CHARS = 16_384
+DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # sentence-transformers' order
+
+
+def model_prompts(folder: Path, given: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """The query and the document prompt of a model folder (either may be empty), from its
+    ``config_sentence_transformers.json``; ``given`` stands in for the prompts when the
+    folder names none."""
+    config = _read_json(folder / "config_sentence_transformers.json")
+    named = config.get("prompts")
+    prompts = {str(k): str(v) for k, v in named.items()} if isinstance(named, dict) else {}
+    if not prompts and given:
+        prompts = dict(given)
+    default = config.get("default_prompt_name")
+    fallback = prompts.get(default, "") if isinstance(default, str) else ""
+    query = prompts.get("query", fallback)
+    document = next((prompts[n] for n in DOCUMENT_PROMPT_NAMES if n in prompts), fallback)
+    return query, document
 
 
 def text_pieces(text: str, size: int) -> list[tuple[int, int]]:
@@ -79,6 +102,7 @@ class OnnxEmbedder:
         source: str | None = None,
         batch_size: int = 32,
         threads: int | None = None,
+        prompts: Mapping[str, str] | None = None,
     ) -> None:
         self.folder = Path(folder)
         onnx_path = next((self.folder / p for p in ONNX_FILES if (self.folder / p).exists()), None)
@@ -103,8 +127,8 @@ class OnnxEmbedder:
         self._counter.no_padding()
         self._counter.no_truncation()
         self._pooling = self._pooling_mode()
-        prompts = _read_json(self.folder / "config_sentence_transformers.json").get("prompts")
-        self._query_prompt = str(prompts.get("query", "")) if isinstance(prompts, dict) else ""
+        self.query_prompt, self.document_prompt = model_prompts(self.folder, prompts)
+        self._prompt_tokens = self._tokens_added(self.document_prompt)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads or os.cpu_count() or 1
         options.log_severity_level = 3
@@ -136,10 +160,22 @@ class OnnxEmbedder:
     def dim(self) -> int:
         return self._dim
 
+    def _tokens_added(self, prompt: str) -> int:
+        """Tokens ``prompt`` adds in front of a text (measured on a word after it, so that a
+        trailing space counts as the tokenizer sees it there)."""
+        if not prompt:
+            return 0
+        probe = "text"
+        with_prompt = self._counter.encode(prompt + probe, add_special_tokens=False)
+        alone = self._counter.encode(probe, add_special_tokens=False)
+        return max(0, len(with_prompt.ids) - len(alone.ids))
+
     @property
     def max_tokens(self) -> int:
-        """The longest input the model reads; longer texts are truncated."""
-        return self._max_len
+        """The longest document the model reads whole, in its tokens (special tokens
+        included): its input limit less the document prompt's tokens. Longer texts are
+        truncated, so chunks are sized under this."""
+        return self._max_len - self._prompt_tokens
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Character span of each of the model's tokens in ``text`` (no special tokens).
@@ -159,10 +195,10 @@ class OnnxEmbedder:
         return spans
 
     def encode_documents(self, documents: list[str]) -> list[Vector]:
-        return self._encode(documents)
+        return self._encode([self.document_prompt + d for d in documents])
 
     def encode_queries(self, queries: list[str]) -> list[Vector]:
-        return self._encode([self._query_prompt + q for q in queries])
+        return self._encode([self.query_prompt + q for q in queries])
 
     def _encode(self, texts: Sequence[str]) -> list[Vector]:
         if not texts:
