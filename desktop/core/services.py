@@ -16,7 +16,7 @@ from desktop.core.errors import ConfigError, ModelError
 from desktop.core.llm.base import ChatModel, GenerationParams
 from desktop.core.llm.hardware import Plan, detect_machine, model_shape, plan
 from desktop.core.llm.llama_cpp import LlamaCppModel, LlamaOptions, read_model_header
-from desktop.core.modelhub.catalog import DEFAULT_CHAT, installed_ggufs
+from desktop.core.modelhub.catalog import DEFAULT_CHAT, installed_ggufs, known_embedding
 from desktop.core.paths import Paths
 from desktop.core.secrets import get_secret
 from desktop.core.settings import Settings, load_settings
@@ -99,9 +99,11 @@ class Services:
         from desktop.core.embeddings.onnx import OnnxEmbedder
 
         batch = self.settings.embedding.batch_size
+        known = known_embedding(spec)
+        prompts = known.prompts if known else None  # for a folder whose config names none
         folder = Path(spec).expanduser()
         if folder.exists():
-            return OnnxEmbedder(folder.resolve(), batch_size=batch)
+            return OnnxEmbedder(folder.resolve(), batch_size=batch, prompts=prompts)
         if spec.count("/") != 1:
             raise ConfigError(
                 f"The embedding model '{spec}' is neither a folder nor a hub id.",
@@ -115,6 +117,7 @@ class Services:
             model_id=spec,
             source=spec,
             batch_size=batch,
+            prompts=prompts,
         )
 
     # --- reranking --------------------------------------------------------------------------

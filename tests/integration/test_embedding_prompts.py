@@ -15,6 +15,7 @@ from desktop.core.embeddings.onnx import OnnxEmbedder
 from desktop.core.ingest.chunking import chunk_document
 from desktop.core.ingest.document import Document, Section
 from desktop.core.ingest.pipeline import HEADING_ROOM, IngestOptions, _chunk_sizes
+from desktop.core.services import Services
 
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 TEXTS = ["Milvus stores inserted data in object storage.", "Où est la bibliothèque ?"]
@@ -89,3 +90,17 @@ def test_chunks_leave_room_for_the_document_prompt(
         return max(len(counter.encode("passage: " + c.embedding_text()).ids) for c in chunks)
 
     assert longest(prompted) <= 256 < longest(plain)
+
+
+def test_a_known_hub_model_gets_its_prompts_when_its_folder_names_none(
+    onnx_model_dir: Path, tmp_path: Path
+) -> None:
+    """intfloat/multilingual-e5-small's hub folder may lack the prompts config: the catalog
+    gives them, found by hub id or by the hub cache's folder name."""
+    snapshot = tmp_path / "hub" / "models--intfloat--multilingual-e5-small" / "snapshots" / "c0"
+    _copy(onnx_model_dir, snapshot, None)  # MiniLM's files stand in for e5's
+    embedder = Services.from_environment().embedder(str(snapshot))
+    assert isinstance(embedder, OnnxEmbedder)
+    assert (embedder.query_prompt, embedder.document_prompt) == ("query: ", "passage: ")
+    other = Services.from_environment().embedder(str(_copy(snapshot, tmp_path / "mine", None)))
+    assert isinstance(other, OnnxEmbedder) and other.document_prompt == ""

@@ -24,6 +24,53 @@ EMBEDDING_FILES = [
     "onnx/model.onnx",
     "vocab.txt",
 ]
+# Copies the ONNX export keeps beside model.onnx (a second 17 MB tokenizer.json for
+# multilingual-e5-small): the folder's own files at the top are the ones read.
+EMBEDDING_SKIP = ["onnx/*.json"]
+
+
+@dataclass(frozen=True)
+class EmbeddingModel:
+    """An embedding model Fathom knows by its hub id (any other folder or hub id works
+    too; these are the ones it recommends)."""
+
+    repo_id: str
+    download_bytes: int  # what embedding_folder fetches, rounded up
+    languages: str
+    # The prompts the model was trained with, for a hub folder that names none in its
+    # config_sentence_transformers.json (OnnxEmbedder's prompts=).
+    prompt_pairs: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def prompts(self) -> dict[str, str]:
+        return dict(self.prompt_pairs)
+
+
+# The default (desktop.core.settings.DEFAULT_EMBEDDING): small and fast, English only.
+ENGLISH_EMBEDDING = EmbeddingModel(
+    "sentence-transformers/all-MiniLM-L6-v2", 100 * 1000**2, "English"
+)
+# For text in other languages, or questions in one language about documents in another:
+# about 100 languages, 384-d like MiniLM, with twice its layers (12), so about twice the
+# CPU time per token. Its hub repo publishes onnx/model.onnx (470 MB) and a tokenizer.json
+# with the SentencePiece vocabulary; e5 reads "query: " and "passage: " before the texts.
+MULTILINGUAL_EMBEDDING = EmbeddingModel(
+    "intfloat/multilingual-e5-small",
+    500 * 1000**2,
+    "about 100 languages",
+    (("query", "query: "), ("passage", "passage: ")),
+)
+KNOWN_EMBEDDINGS = (ENGLISH_EMBEDDING, MULTILINGUAL_EMBEDDING)
+
+
+def known_embedding(spec: str | Path) -> EmbeddingModel | None:
+    """The catalog entry for a hub id, or for a folder of the hub cache holding its
+    snapshot (``models--ORG--NAME/snapshots/COMMIT``); None for anything else."""
+    name = str(spec)
+    for part in Path(name).parts:
+        if part.startswith("models--"):
+            name = part.removeprefix("models--").replace("--", "/")
+    return next((m for m in KNOWN_EMBEDDINGS if m.repo_id == name), None)
 
 
 def installed_ggufs(models_dir: Path) -> list[Path]:

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from desktop.core.errors import Cancelled, DownloadError, ModelError
-from desktop.core.modelhub.catalog import EMBEDDING_FILES, HubFile
+from desktop.core.modelhub.catalog import EMBEDDING_FILES, EMBEDDING_SKIP, HubFile
 from desktop.core.progress import CancelToken
 
 PART_SUFFIX = ".part"
@@ -450,6 +450,16 @@ def pull_file(item: HubFile, dest_dir: Path, cancel: CancelToken | None = None) 
     raise DownloadError(f"Download of {item.repo_id}/{item.filename} ended without a file.")
 
 
+def embedding_files(names: list[str]) -> list[str]:
+    """The files of a hub repo listing that an embedding (or reranker) folder needs:
+    ``EMBEDDING_FILES`` less ``EMBEDDING_SKIP``."""
+    from huggingface_hub.utils import filter_repo_objects  # type: ignore[attr-defined]
+
+    return list(
+        filter_repo_objects(names, allow_patterns=EMBEDDING_FILES, ignore_patterns=EMBEDDING_SKIP)
+    )
+
+
 def cached_model_folder(repo_id: str, cache_dir: Path) -> Path | None:
     """A hub model's folder in the cache (with the files ``EMBEDDING_FILES`` names), or
     None when it was never fetched. Never downloads."""
@@ -458,7 +468,11 @@ def cached_model_folder(repo_id: str, cache_dir: Path) -> Path | None:
 
     try:
         folder = huggingface_hub.snapshot_download(
-            repo_id, allow_patterns=EMBEDDING_FILES, cache_dir=cache_dir, local_files_only=True
+            repo_id,
+            allow_patterns=EMBEDDING_FILES,
+            ignore_patterns=EMBEDDING_SKIP,
+            cache_dir=cache_dir,
+            local_files_only=True,
         )
     except LocalEntryNotFoundError:
         return None
@@ -475,13 +489,14 @@ def embedding_folder(repo_id: str, cache_dir: Path) -> Path:
     """
     import huggingface_hub
     from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
-    from huggingface_hub.utils import filter_repo_objects, httpx  # type: ignore[attr-defined]
+    from huggingface_hub.utils import httpx  # type: ignore[attr-defined]
 
     try:
         return Path(
             huggingface_hub.snapshot_download(
                 repo_id,
                 allow_patterns=EMBEDDING_FILES,
+                ignore_patterns=EMBEDDING_SKIP,
                 cache_dir=cache_dir,
                 local_files_only=True,
             )
@@ -493,7 +508,7 @@ def embedding_folder(repo_id: str, cache_dir: Path) -> Path:
             raise DownloadError("Fathom is offline (HF_HUB_OFFLINE is set).")
         info = huggingface_hub.HfApi().model_info(repo_id)
         names = [s.rfilename for s in info.siblings or []]
-        wanted = list(filter_repo_objects(names, allow_patterns=EMBEDDING_FILES))
+        wanted = embedding_files(names)
         if not info.sha or "onnx/model.onnx" not in wanted:
             raise DownloadError(f"{repo_id} has no onnx/model.onnx.")
         repo_dir = cache_dir / ("models--" + repo_id.replace("/", "--"))
