@@ -31,6 +31,11 @@ def fathom_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     for name in list(os.environ):
         if name.startswith("FATHOM_") and name != "FATHOM_TEST_CACHE":
             monkeypatch.delenv(name)
+    # The first-run recommendation reads the locale (desktop.core.setup.system_language):
+    # tests see an English one, whatever the machine's, unless they set another.
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
     home = tmp_path / "fathom-home"
     monkeypatch.setenv("FATHOM_HOME", str(home))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

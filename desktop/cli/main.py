@@ -148,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repo", help=argparse.SUPPRESS)
     p.add_argument("--file", help=argparse.SUPPRESS)
     p.add_argument("--embedding", metavar="MODEL", help="embedding model folder or hub id")
+    p.add_argument(
+        "--folder",
+        action="append",
+        metavar="PATH",
+        help="a folder you will add (repeatable): the embedding model recommended suits the "
+        "languages of its text",
+    )
     p.add_argument("--json", action="store_true", help="print the machine and recommendation")
 
     p = sub.add_parser("store", help="copy a library between stores (Lite directory, server)")

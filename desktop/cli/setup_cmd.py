@@ -9,10 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.llm.hardware import GIB, Machine, detect_machine
-from desktop.core.modelhub.catalog import DEFAULT_CHAT, HubFile
+from desktop.core.modelhub.catalog import DEFAULT_CHAT, MULTILINGUAL_EMBEDDING, HubFile
 from desktop.core.modelhub.manager import InstalledModel, list_models, use_model
 from desktop.core.services import Services
-from desktop.core.setup import Recommendation, free_disk_bytes, recommend
+from desktop.core.setup import (
+    Recommendation,
+    free_disk_bytes,
+    recommend,
+    recommended_embedding,
+)
 
 
 def _machine_json(m: Machine) -> dict[str, Any]:
@@ -29,6 +34,7 @@ def _rec_json(r: Recommendation) -> dict[str, Any]:
     return {
         "chat": {"repo_id": r.chat.repo_id, "filename": r.chat.filename},
         "embedding": r.embedding,
+        "embedding_reason": r.embedding_reason,
         "where": r.where,
         "n_gpu_layers": r.n_gpu_layers,
         "cpu_moe_layers": r.cpu_moe_layers,
@@ -61,13 +67,21 @@ def run_setup(services: Services, args: argparse.Namespace) -> int:
     chat = DEFAULT_CHAT
     if args.repo or args.file:
         chat = HubFile(args.repo or chat.repo_id, args.file or chat.filename, size_gb=0.0)
-    rec = recommend(machine, free_disk_bytes(services.paths.base), chat)
+    folders = [Path(f).expanduser() for f in args.folder or []]
+    embedding = recommended_embedding(folders)
+    rec = recommend(machine, free_disk_bytes(services.paths.base), chat, embedding)
     if args.json and not (args.yes or args.use_gguf):
         print(json.dumps({"machine": _machine_json(machine), "recommended": _rec_json(rec)}))
         return 0
     print(f"This machine: {_describe_machine(machine)}")
     print(f"Free disk in {services.paths.base}: {rec.free_disk / 1e9:.1f} GB")
     print(f"Recommended: {rec.describe()}")
+    if rec.embedding != MULTILINGUAL_EMBEDDING.repo_id and not args.embedding:
+        print(
+            "  Documents or questions in other languages? Add --embedding "
+            f"{MULTILINGUAL_EMBEDDING.repo_id} ({MULTILINGUAL_EMBEDDING.languages}), "
+            "or --folder PATH to check your documents."
+        )
     for warning in rec.warnings:
         print(f"  warning: {warning}")
 

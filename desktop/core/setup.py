@@ -12,19 +12,27 @@ out again at each load (desktop.core.llm.hardware), for the machine of that mome
 from __future__ import annotations
 
 import dataclasses
+import locale
+import os
+import re
 import shutil
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.core.llm.hardware import GIB, Machine
-from desktop.core.modelhub.catalog import DEFAULT_CHAT, HubFile
-from desktop.core.settings import DEFAULT_EMBEDDING
+from desktop.core.modelhub.catalog import (
+    DEFAULT_CHAT,
+    ENGLISH_EMBEDDING,
+    MULTILINGUAL_EMBEDDING,
+    EmbeddingModel,
+    HubFile,
+)
 
 FULL_GPU_VRAM = 15 * GIB  # a "16 GB" card reports a little less than 16 GiB
 MIN_EXPERT_OFFLOAD_VRAM = 4 * GIB  # below this, the attention layers alone barely fit
 GPT_OSS_LAYERS = 24
 MIN_RAM = 16 * GIB  # gpt-oss-20b (12 GB) beside the app and the OS
-EMBEDDING_BYTES = 100 * 1000**2  # all-MiniLM-L6-v2 as ONNX plus tokenizer, about 90 MB
 DISK_MARGIN = 2 * GIB
 
 
@@ -38,6 +46,7 @@ class Recommendation:
     download_bytes: int
     free_disk: int
     warnings: list[str] = field(default_factory=list)
+    embedding_reason: str = ""  # why not the default embedding model ("" when it is)
 
     @property
     def fits_disk(self) -> bool:
@@ -48,9 +57,10 @@ class Recommendation:
             "GPU": "entirely on the GPU",
             "CPU": "on the CPU",
         }.get(self.where, f"on the GPU with the experts of {self.cpu_moe_layers} layers in RAM")
+        why = f" ({self.embedding_reason})" if self.embedding_reason else ""
         return (
             f"{self.chat.filename} ({self.chat.size_gb:.1f} GB) {how}; "
-            f"embeddings with {self.embedding}"
+            f"embeddings with {self.embedding}{why}"
         )
 
 
@@ -62,9 +72,17 @@ def free_disk_bytes(folder: Path) -> int:
     return int(shutil.disk_usage(folder).free)
 
 
-def recommend(machine: Machine, free_disk: int, chat: HubFile = DEFAULT_CHAT) -> Recommendation:
+def recommend(
+    machine: Machine,
+    free_disk: int,
+    chat: HubFile = DEFAULT_CHAT,
+    embedding: EmbeddingPick | None = None,
+) -> Recommendation:
+    """``embedding``: the embedding model to fetch (``recommended_embedding()``); the
+    default, English one when not given."""
+    pick = embedding or EmbeddingPick(ENGLISH_EMBEDDING)
     model_bytes = int(chat.size_gb * 1000**3)
-    download = model_bytes + EMBEDDING_BYTES
+    download = model_bytes + pick.model.download_bytes
     warnings: list[str] = []
     gpu = machine.gpu_offload and machine.vram_bytes > 0
     if gpu and machine.vram_bytes >= FULL_GPU_VRAM:
@@ -95,10 +113,181 @@ def recommend(machine: Machine, free_disk: int, chat: HubFile = DEFAULT_CHAT) ->
             f"needs about {max(ram_needed, MIN_RAM) / GIB:.0f} GiB here. Expect swapping, "
             "or use a smaller GGUF you already have."
         )
-    rec = Recommendation(chat, DEFAULT_EMBEDDING, where, layers, moe, download, free_disk)
+    rec = Recommendation(chat, pick.model.repo_id, where, layers, moe, download, free_disk)
+    rec = dataclasses.replace(rec, embedding_reason=pick.reason)
     if not rec.fits_disk:
         warnings.append(
             f"Only {free_disk / 1000**3:.1f} GB of disk is free; the download needs "
             f"{(download + DISK_MARGIN) / 1000**3:.1f} GB."
         )
     return dataclasses.replace(rec, warnings=warnings)
+
+
+# --- the embedding model: English, or many languages ------------------------------------
+#
+# The default model reads English only. The multilingual one is recommended when the
+# person's system language is not English, or when the text of the folders they name is
+# mostly not English: a cheap check of a sample of it, by script (Cyrillic, CJK, Arabic...
+# letters) and, for Latin-script text, by which function words it is made of.
+
+
+@dataclass(frozen=True)
+class EmbeddingPick:
+    model: EmbeddingModel
+    reason: str = ""  # why, for the person; "" for the default
+
+
+def language_code(name: str) -> str:
+    """A locale name's language, lowercased: "de_DE.UTF-8" -> "de", "pt-BR" -> "pt",
+    Windows' "German_Germany" -> "german"; "" for none and for the C/POSIX locale."""
+    code = re.split(r"[._@:-]", name.strip(), maxsplit=1)[0].lower()
+    return "" if code in ("c", "posix") else code
+
+
+def is_english(code: str) -> bool:
+    return code in ("en", "eng", "english")
+
+
+def system_language(environ: Mapping[str, str] | None = None) -> str:
+    """The language of this system's locale (``language_code``), "" when unknown: the
+    first of LANGUAGE, LC_ALL, LC_MESSAGES and LANG that names one (gettext's order),
+    else the locale Python started in (Windows; a macOS app opened from the Finder)."""
+    env = os.environ if environ is None else environ
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        code = language_code(env.get(name, "").split(":")[0])
+        if code:
+            return code
+    if environ is not None:
+        return ""
+    try:
+        return language_code(locale.getlocale()[0] or "")
+    except ValueError:
+        return ""
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+# Frequent function words. A word in both lists ("is", "for", "as", "was") tells nothing
+# and is dropped from both.
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+_ENGLISH_WORDS = _words(
+    "the and of to is are was were that this with for from by it as be have has had not "
+    "which what when you your they their will would can an on at or but if there been "
+    "into more about should how these than its also"
+)
+_OTHER_WORDS = _words(
+    # German, French, Spanish, Italian, Portuguese, Dutch
+    "der die das und ist nicht ein eine mit von zu den dem des auf für sich auch wird "
+    "werden oder wenn kann sind bei nach aus wie über noch was war hat "
+    "le la les et est des une un du dans pour que qui pas sur avec ce sont au aux par "
+    "plus mais ou être cette vous nous "
+    "el los las y es en del por para con se al lo como más pero está son su sus "
+    "il di che è gli della per non sono nel alla anche più questo "
+    "o os as de não um uma com do da dos das em no na é são também pelo pela "
+    "het een van dat op te met voor zijn er aan ook als bij wordt "
+    # Swedish, Danish, Norwegian, Finnish, Polish, Czech, Hungarian, Romanian
+    "och att det som är för på av inte og er ikke jeg til "
+    "ja on ei että oli mutta kun joka "
+    "i w z się nie jest że to jak po od za przez czy je že pro aby "
+    "az és hogy egy van meg și în este cu pe nu care mai "
+    # Turkish, Indonesian, Vietnamese
+    "ve bir bu için ile olarak çok daha gibi ne ama "
+    "dan yang di ini itu dengan untuk dari tidak ada akan dalam atau juga pada "
+    "của và là có những các được trong cho không này một với người"
+)
+ENGLISH_WORDS = _ENGLISH_WORDS - _OTHER_WORDS
+OTHER_WORDS = _OTHER_WORDS - _ENGLISH_WORDS
+
+
+def _latin(ch: str) -> bool:
+    cp = ord(ch)
+    return cp <= 0x24F or 0x1E00 <= cp <= 0x1EFF  # Basic Latin to Latin Extended-B, Vietnamese
+
+
+def text_is_english(text: str) -> tuple[bool | None, int]:
+    """Whether a text is English (None: it does not say, e.g. code or numbers), and how
+    many letters it has (its weight in a sample)."""
+    words = _LETTERS.findall(text.lower())
+    letters = sum(map(len, words))
+    if letters < 40:
+        return None, letters
+    other_script = sum(1 for w in words for ch in w if not _latin(ch))
+    if other_script * 2 > letters:
+        return False, letters
+    english = sum(w in ENGLISH_WORDS for w in words)
+    other = sum(w in OTHER_WORDS for w in words)
+    if english + other < max(4, len(words) // 40):
+        return None, letters
+    return english > other, letters
+
+
+def english_share(texts: Iterable[str]) -> float | None:
+    """The share of a sample's letters in texts that are English, among those whose
+    language shows (None when none does)."""
+    english = decided = 0
+    for text in texts:
+        verdict, letters = text_is_english(text)
+        if verdict is not None:
+            decided += letters
+            english += letters if verdict else 0
+    return english / decided if decided else None
+
+
+SAMPLE_FILES = 24
+SAMPLE_CHARS = 20_000
+SAMPLE_MAX_BYTES = 20 * 1000**2
+
+
+def sample_texts(
+    folders: Sequence[Path], files: int = SAMPLE_FILES, chars: int = SAMPLE_CHARS
+) -> list[str]:
+    """The beginning of the text of up to ``files`` documents under ``folders`` (as
+    ingestion finds them, spread over the list), read by Fathom's own readers; files that
+    are large or cannot be read are passed over (for others, up to ``3 * files`` tried)."""
+    from desktop.core.ingest.readers import reader_for
+    from desktop.core.ingest.scan import scan
+
+    found = scan(folders).files
+    step = max(1, len(found) // files)
+    spread = found[::step]
+    tried = spread + [p for i, p in enumerate(found) if i % step]
+    out: list[str] = []
+    for path in tried[: 3 * files]:
+        if len(out) == files:
+            break
+        reader = reader_for(path)
+        try:
+            if reader is None or path.stat().st_size > SAMPLE_MAX_BYTES:
+                continue
+            out.append(reader(str(path), path.read_bytes()).text[:chars])
+        except Exception:  # a sample: a file that fails here fails again, clearly, at ingest
+            continue
+    return out
+
+
+def pick_embedding(language: str, share_english: float | None) -> EmbeddingPick:
+    """The multilingual model when the system language is not English or the folders'
+    text is mostly not English; else the default."""
+    if share_english is not None and share_english < 0.5:
+        return EmbeddingPick(
+            MULTILINGUAL_EMBEDDING,
+            f"{1 - share_english:.0%} of the text sampled from your folders is not English",
+        )
+    if language and not is_english(language):
+        return EmbeddingPick(
+            MULTILINGUAL_EMBEDDING, f"this system's language is '{language}', not English"
+        )
+    return EmbeddingPick(ENGLISH_EMBEDDING)
+
+
+def recommended_embedding(
+    folders: Sequence[Path] = (), environ: Mapping[str, str] | None = None
+) -> EmbeddingPick:
+    """The embedding model for this person: from the system's language and, when they name
+    the folders they will add, a sample of those folders' text."""
+    share = english_share(sample_texts(folders)) if folders else None
+    return pick_embedding(system_language(environ), share)

@@ -34,7 +34,7 @@ from desktop.core.modelhub.catalog import DEFAULT_CHAT, HubFile
 from desktop.core.modelhub.manager import check_chat_gguf, check_embedding_folder, use_model
 from desktop.core.services import Services
 from desktop.core.settings import load_settings, save_settings, set_key
-from desktop.core.setup import Recommendation, free_disk_bytes, recommend
+from desktop.core.setup import Recommendation, free_disk_bytes, recommend, recommended_embedding
 from desktop.gui.last_folder import LastFolder
 from desktop.gui.models_dialog import ERROR_STYLE, DownloadPanel, error_text, human_bytes
 from desktop.gui.workers import ErrorInfo, Job, run_job
@@ -57,7 +57,8 @@ def detect(services: Services, chat: HubFile) -> tuple[Machine, Recommendation]:
     from desktop.core.llm.hardware import detect_machine
 
     machine = detect_machine()
-    return machine, recommend(machine, free_disk_bytes(services.paths.base), chat)
+    disk = free_disk_bytes(services.paths.base)
+    return machine, recommend(machine, disk, chat, recommended_embedding())
 
 
 def describe_machine(machine: Machine, free_disk: int) -> str:

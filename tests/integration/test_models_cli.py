@@ -149,3 +149,28 @@ def test_setup_with_a_gguf_you_have(gemma_gguf: Path, onnx_model_dir: Path, tmp_
     services = Services.from_environment()
     assert services.chat_model_path() == gemma_gguf
     assert services.settings.embedding.model == str(onnx_model_dir)
+
+
+def test_setup_recommends_the_multilingual_model_for_other_languages(tmp_path: Path) -> None:
+    """English stays on the default; a German system or mostly German folders get
+    multilingual-e5-small, with the reason shown."""
+    info = fathom_json("setup")["recommended"]
+    assert info["embedding"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert info["embedding_reason"] == ""
+    german = fathom_json("setup", env={"LANG": "de_DE.UTF-8"})["recommended"]
+    assert german["embedding"] == "intfloat/multilingual-e5-small"
+    assert german["embedding_reason"] == "this system's language is 'de', not English"
+    assert german["download_bytes"] - info["download_bytes"] == 400 * 1000**2
+    docs = tmp_path / "Notizen"
+    docs.mkdir()
+    text = "Die Sammlung wird vor der Suche geladen, und der Index ist danach bereit. " * 5
+    for i in range(3):
+        (docs / f"notiz{i}.md").write_text(f"# Notiz {i}\n\n{text}\n", encoding="utf-8")
+    shown = fathom("setup", "--folder", docs)
+    assert shown.returncode == 0, shown.stderr
+    assert (
+        "embeddings with intfloat/multilingual-e5-small (100% of the text sampled from your "
+        "folders is not English)" in shown.stdout
+    )
+    english = fathom("setup")
+    assert "Add --embedding intfloat/multilingual-e5-small (about 100 languages)" in english.stdout
