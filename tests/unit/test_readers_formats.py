@@ -489,7 +489,7 @@ def test_a_pdf_without_its_cross_reference_table_is_read_as_viewers_repair_it(
         (s.page, s.heading) for s in whole.sections
     ]
     monkeypatch.setattr(pdf, "ENGINES", ("pypdf",))
-    with pytest.raises(ReadError, match="^corrupt PDF: startxref not found"):
+    with pytest.raises(ReadError, match=r"^corrupt PDF: startxref not found"):
         read_pdf("broken.pdf", broken)
 
 
