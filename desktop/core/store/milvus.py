@@ -540,6 +540,9 @@ class MilvusStore:
         self._start_failure: BaseException | None = None
         try:
             if _is_local(uri):
+                from desktop.core.store import lite_speedups
+
+                lite_speedups.install()  # the engine runs in this process (idempotent)
                 with _catching_start_failure() as caught:
                     try:  # a Lite folder has no authentication
                         client = MilvusClient(uri=uri, grpc_options=grpc_options(uri))
