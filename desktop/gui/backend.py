@@ -333,6 +333,11 @@ class Backend(QObject):
         self._watch.yielded.connect(lambda _snap: self.folders_need_sync())
         self._watch.start()
 
+    def stop_watching(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+
     def folders_need_sync(self) -> None:
         self.watch_triggered.emit()
 
@@ -452,6 +457,17 @@ class Backend(QObject):
             return retrieve(store, embedder, query, k, "hybrid", reranker=self.services.reranker())
 
         return run_job(work, name="fathom-search")
+
+    def indexed_hash(self, path: str) -> str | Exception | None:
+        """The content hash the library's manifest holds for ``path`` (None: not in the
+        library; an exception: the store cannot be asked now). Worker threads only."""
+        if not self._store_ready.is_set() or self._store is None:
+            return StoreError("The library is not open yet.")
+        try:
+            record = self._store.files().get(path)
+        except Exception as exc:  # the store's own errors, reported as "cannot tell"
+            return exc
+        return None if record is None else str(record.hash)
 
     # --- shutdown --------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The chat pane: questions, streamed Markdown answers, reasoning, numbered sources."""
+"""The chat pane: questions, streamed Markdown answers, reasoning, numbered sources
+(the source viewer is desktop/gui/source_viewer.py)."""
 
 from __future__ import annotations
 
@@ -17,14 +18,10 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSizePolicy,
-    QTextBrowser,
     QToolButton,
     QVBoxLayout,
     QWidget,
 )
-
-from desktop.gui.errors import show_error
-from desktop.gui.workers import ErrorInfo
 
 RENDER_EVERY_MS = 60  # streamed text is re-rendered at most this often
 CITATION = re.compile(r"(?<![\\\]])\[(\d{1,3})\](?!\()")
@@ -93,6 +90,14 @@ def open_in_system_viewer(url: QUrl) -> bool:
         return False
     threading.Thread(target=proc.wait, name="fathom-opener", daemon=True).start()  # reaps it
     return True
+
+
+def verified_quotes(answer: str, number: int) -> list[str]:
+    """The passages the answer quotes next to citation [number] (as the citation check
+    reads them)."""
+    from desktop.core.rag.citations import _quotes_by_number  # the check's own reading
+
+    return list(_quotes_by_number(answer).get(number, []))
 
 
 def short_location(source: dict[str, Any]) -> str:
@@ -340,7 +345,7 @@ class AnswerWidget(QFrame):
         self.sources_layout.addWidget(header)
         for s in self.sources:
             row = SourceRow(s, self.unverified.get(int(s.get("rank", 0)), ""), self.sources_box)
-            row.clicked.connect(self.source_clicked.emit)
+            row.clicked.connect(lambda source: self.source_clicked.emit(self.for_viewer(source)))
             self.sources_layout.addWidget(row)
         self.sources_box.setVisible(True)
 
@@ -355,12 +360,20 @@ class AnswerWidget(QFrame):
             n = int(href.removeprefix("source:"))
             for s in self.sources:
                 if int(s.get("rank", 0)) == n:
-                    self.source_clicked.emit(s)
+                    self.source_clicked.emit(self.for_viewer(s))
                     return
         else:
             from PySide6.QtGui import QDesktopServices
 
             QDesktopServices.openUrl(QUrl(href))
+
+    def for_viewer(self, source: dict[str, Any]) -> dict[str, Any]:
+        """A source with what the viewer shows of its citation: the answer's quotes that
+        passed the check (``quotes``), or why the check failed (``problem``)."""
+        n = int(source.get("rank", 0))
+        problem = self.unverified.get(n, "")
+        quotes = [] if problem else verified_quotes(self.answer_text, n)
+        return {**source, "quotes": quotes, "problem": problem}
 
     def copy(self) -> None:
         from PySide6.QtWidgets import QApplication
@@ -470,86 +483,6 @@ class ChatView(QScrollArea):
 
     def _scrolled(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - 24
-
-
-class SourcePreview(QFrame):
-    """The passage of the source clicked, and a button to open its file."""
-
-    closed = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("preview")
-        self.setAccessibleName("Source preview")
-        self.source: dict[str, Any] = {}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 12)
-        top = QHBoxLayout()
-        self.title = QLabel(self)
-        self.title.setObjectName("sectionHeader")
-        self.title.setWordWrap(True)
-        top.addWidget(self.title, 1)
-        close = QToolButton(self)
-        close.setText("✕")
-        close.setAccessibleName("Close the source preview")
-        close.setAutoRaise(True)
-        close.clicked.connect(self._close)
-        top.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addLayout(top)
-        self.location = QLabel(self)
-        self.location.setObjectName("muted")
-        self.location.setWordWrap(True)
-        self.location.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.location)
-        self.passage = QTextBrowser(self)
-        self.passage.setAccessibleName("Passage")
-        self.passage.setOpenLinks(False)
-        layout.addWidget(self.passage, 1)
-        self.open_button = QPushButton("Open file", self)
-        self.open_button.setAccessibleName("Open the source file in its viewer")
-        self.open_button.clicked.connect(self.open_file)
-        layout.addWidget(self.open_button)
-
-    def show_source(self, source: dict[str, Any]) -> None:
-        self.source = source
-        self.title.setText(f"[{int(source.get('rank', 0))}] {Path(str(source['path'])).name}")
-        where = str(source["path"])
-        if source.get("heading"):
-            where += f"\n{source['heading']}"
-        if source.get("page"):
-            where += f"\nPage {source['page']}"
-        self.location.setText(where)
-        self.passage.setPlainText(str(source.get("text", "")))
-        self.open_button.setText(
-            f"Open file at page {source['page']}"
-            if source.get("page") and where.lower().split("\n")[0].endswith(".pdf")
-            else "Open file"
-        )
-        self.setVisible(True)
-
-    def open_file(self) -> bool:
-        """Open the source's file (a PDF at its page where the viewer reads #page=); tell
-        people why when it cannot be opened."""
-        path = Path(str(self.source.get("path", "")))
-        if not path.is_file():
-            problem = ErrorInfo(
-                f"{path.name} is no longer at {path.parent}.",
-                "It was moved or deleted since it was indexed; re-sync its folder in "
-                "Knowledge to update the library.",
-            )
-        elif open_in_system_viewer(file_url(self.source)):
-            return True
-        else:
-            problem = ErrorInfo(
-                f"No application could be started to open {path.name}.",
-                f"Open it yourself: {path}",
-            )
-        show_error(self, problem)
-        return False
-
-    def _close(self) -> None:
-        self.setVisible(False)
-        self.closed.emit()
 
 
 class Composer(QPlainTextEdit):

@@ -24,10 +24,11 @@ from PySide6.QtWidgets import (
 from desktop import __version__
 from desktop.core.paths import Paths
 from desktop.gui.backend import AnswerSaved, Backend, FolderSynced, LibraryRebuilt, source_dicts
-from desktop.gui.chat_view import AnswerWidget, ChatView, Composer, EffortBox, SourcePreview
+from desktop.gui.chat_view import AnswerWidget, ChatView, Composer, EffortBox
 from desktop.gui.errors import show_error
 from desktop.gui.last_folder import LastFolder
 from desktop.gui.sidebar import Sidebar
+from desktop.gui.source_viewer import SourceViewer
 from desktop.gui.status import StatusPanel
 from desktop.gui.workers import ErrorInfo, Job
 
@@ -55,6 +56,7 @@ class MainWindow(QMainWindow):
         self._autostart = autostart
         self._load_model = load_model
         self._started = False
+        self._closed = False
         self._build()
         self._menus()
         self.status = StatusPanel(self.statusBar())
@@ -125,7 +127,8 @@ class MainWindow(QMainWindow):
         row.addLayout(controls)
         column.addWidget(bottom)
 
-        self.preview = SourcePreview(self)
+        self.preview = SourceViewer(self)
+        self.preview.indexed_hash = self.backend.indexed_hash
         self.preview.setVisible(False)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
@@ -189,10 +192,12 @@ class MainWindow(QMainWindow):
             self.offer_setup(services)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._closed = True
         if self.answer_job is not None:
             self.answer_job.cancel()
         if self.ingest_job is not None:
             self.ingest_job.cancel()
+        self.preview.shutdown()
         self.backend.close()
         super().closeEvent(event)
 
@@ -390,10 +395,15 @@ class MainWindow(QMainWindow):
     # --- sources -----------------------------------------------------------------------------
 
     def show_source(self, source: dict[str, Any]) -> None:
-        self.preview.show_source(source)
+        """Open the source's document in the viewer; it takes about half of the room
+        beside the sidebar when it opens."""
         sizes = self.splitter.sizes()
-        if sizes[2] < 200:
-            self.splitter.setSizes([sizes[0], max(400, sizes[1] - 320), 320])
+        if not self.preview.isVisible() or sizes[2] < 300:
+            self.preview.setVisible(True)
+            room = sizes[1] + sizes[2]
+            viewer = max(360, room * 45 // 100)
+            self.splitter.setSizes([sizes[0], room - viewer, viewer])
+        self.preview.show_source(source)
 
     # --- knowledge -----------------------------------------------------------------------------
 
@@ -452,6 +462,8 @@ class MainWindow(QMainWindow):
             self.add_paths(folders)
 
     def _watched_change(self) -> None:
+        if self._closed:  # a change noticed as the window closed: the history is closed
+            return
         self.status.set_activity("Files changed: re-syncing…")
         self.resync()
 

@@ -11,12 +11,14 @@ a stall is the delay beyond the interval. Phases, one after another in the same 
 - ``idle``: then nothing running: the baseline;
 - ``ingest``: the first N files of the corpus (copied to a temporary folder) added the way
   a drop adds them, until the ingestion's summary arrives;
-- ``answer``: a question sent from the composer, until the answer is finished and saved.
+- ``answer``: a question sent from the composer, until the answer is finished and saved;
+- ``viewer``: a source on page 400 of a 500-page PDF (made here with QPdfWriter) opened in
+  the source viewer, until its page is rendered with the passage highlighted.
 
 Prints a table (longest stall, 99th percentile, ticks, the longest stall as a ratio of
 the idle baseline's, and the longest garbage collection on any thread, which holds the
-GIL) and, last, ``max_stall_ms=<N>``: the longest stall of ingest and
-answer. The target is under 50 ms. Without ``--model`` the answer phase is skipped.
+GIL) and, last, ``max_stall_ms=<N>``: the longest stall of ingest, answer and viewer.
+The target is under 50 ms. Without ``--model`` the answer phase is skipped.
 """
 
 from __future__ import annotations
@@ -93,6 +95,37 @@ class Probe:
         if self.phase is not None:
             self.phase.stalls.append(max(0.0, (now - self.last) * 1000 - PROBE_MS))
         self.last = now
+
+
+VIEWER_PAGES = 500
+VIEWER_PAGE = 400
+
+
+def page_text(n: int) -> str:
+    return (
+        f"Page {n} of the long manual. The calibration constant on this page is {n * 7} "
+        f"units, measured at the {n}th station. Replace the filter of unit {n} every "
+        "spring, and check the seals before the first frost."
+    )
+
+
+def make_long_pdf(path: Path, pages: int = VIEWER_PAGES) -> None:
+    """A real PDF of ``pages`` pages, a heading and a few paragraphs of text on each."""
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QFont, QPageSize, QPainter, QPdfWriter
+
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setResolution(144)
+    painter = QPainter(writer)
+    painter.setFont(QFont("DejaVu Sans", 11))
+    flags = int(Qt.TextFlag.TextWordWrap)
+    for n in range(1, pages + 1):
+        if n > 1:
+            writer.newPage()
+        box = QRect(120, 120, writer.width() - 240, writer.height() - 240)
+        painter.drawText(box, flags, f"Chapter {n}\n\n" + "\n\n".join([page_text(n)] * 4))
+    painter.end()
 
 
 def wait_until(app: Any, condition: Any, timeout_s: float, what: str) -> None:
@@ -203,6 +236,30 @@ def main() -> int:
             window.send()
 
         phases.append(run_phase(app, probe, "answer", ask, lambda: window.answer_job is None, 900))
+    long_pdf = work / "long-manual.pdf"
+    make_long_pdf(long_pdf)
+    source = {
+        "rank": 1,
+        "path": str(long_pdf),
+        "page": VIEWER_PAGE,
+        "heading": "",
+        "text": page_text(VIEWER_PAGE),
+    }
+    pane = window.preview.pdf
+
+    def viewer_done() -> bool:
+        return window.preview.highlighted and not pane.canvas.image.isNull()
+
+    phases.append(
+        run_phase(
+            app,
+            probe,
+            f"viewer (p. {VIEWER_PAGE}/{VIEWER_PAGES})",
+            lambda: window.show_source(source),
+            viewer_done,
+            120,
+        )
+    )
     chunks = backend.chats.folders()[0].chunks
     answer_widget = None
     if args.model:

@@ -3,7 +3,8 @@
     python tests/gui/screenshots.py OUTDIR [--theme light|dark|both]
 
 States: empty, indexing, answering (reasoning, Markdown with a table and code, sources,
-an unverified citation, the source preview), settings (when the dialog exists). The
+an unverified citation, the source viewer), the source viewer on a PDF page (a quote
+highlighted more strongly) and on a Markdown file, settings (when the dialog exists). The
 window runs on a fresh, empty Fathom home; the states are set through the widgets' own
 methods (the same ones the live window calls), so no model or store work is needed.
 """
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ANSWER = """Before leaving, **charge the handheld** and pack the spare radio module [1].
 On site, photograph the mast from the north side first [2].
@@ -147,6 +149,8 @@ def shoot(out: Path, theme: str) -> list[Path]:
     window.stop_button.setVisible(True)
     save("streaming")
 
+    shoot_viewer(window, save)
+
     try:
         from desktop.gui.settings_dialog import SettingsDialog
     except ImportError:
@@ -161,6 +165,56 @@ def shoot(out: Path, theme: str) -> list[Path]:
     window.close()
     QApplication.processEvents()
     return saved
+
+
+def shoot_viewer(window: Any, save: Any) -> None:
+    """The viewer on the test handbook's PDF page and on a Markdown file of the corpus."""
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.core.ingest.chunking import chunk_document
+    from desktop.core.ingest.readers import reader_for
+
+    repo = Path(__file__).resolve().parents[2]
+    pdf = repo / "tests" / "data" / "documents" / "good" / "handbook.pdf"
+    markdown = repo.parent / "shared" / "corpus" / "milvus-docs-2.4" / "faq" / "performance_faq.md"
+    if not markdown.is_file():
+        markdown = repo / "tests" / "data" / "documents" / "good" / "checklist.md"
+    viewer = window.preview
+    for name, path, pick, quote in (
+        ("viewer-pdf", pdf, "E-17", "the radio module has lost its pairing"),
+        ("viewer-markdown", markdown, "", ""),
+    ):
+        doc = reader_for(path)(str(path), path.read_bytes())  # type: ignore[misc]
+        chunks = chunk_document(doc, size=700, overlap=60)
+        chunk = next((c for c in chunks if pick and pick in c.text), chunks[len(chunks) // 2])
+        source = {
+            "rank": 2,
+            "path": str(path),
+            "page": chunk.page,
+            "heading": chunk.heading,
+            "score": 0.8,
+            "text": chunk.text,
+            "start": chunk.start,
+            "end": chunk.end,
+            "quotes": [quote] if quote else [],
+            "problem": "" if quote else 'quoted text not found in the source: "the seals"',
+        }
+        done: list[bool] = []
+        viewer.loaded.connect(lambda done=done: done.append(True))
+        window.show_source(source)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (
+            done
+            and (
+                viewer.stack.currentWidget() is not viewer.pdf
+                or not viewer.pdf.canvas.image.isNull()
+            )
+        ):
+            QApplication.processEvents()
+            time.sleep(0.01)
+        time.sleep(0.2)
+        save(name)
+        viewer.loaded.disconnect()
 
 
 def main() -> int:

@@ -248,7 +248,7 @@ def test_open_file_starts_the_viewer_at_the_pdf_page_or_says_why_not(
     qtbot.addWidget(window)
     source = {"rank": 2, "path": str(pdf), "page": 3, "heading": "", "text": "passage"}
     window.preview.show_source(source)
-    assert window.preview.open_button.text() == "Open file at page 3"
+    assert window.preview.open_button.text() == "Open in system viewer at page 3"
     assert window.preview.open_file()
     qtbot.waitUntil(lambda: log.exists() and log.read_text().strip() != "", timeout=10_000)
     assert log.read_text().splitlines() == [f"file://{quote(str(pdf))}#page=3"]  # hand%20book
@@ -256,7 +256,7 @@ def test_open_file_starts_the_viewer_at_the_pdf_page_or_says_why_not(
     notes = pdf.parent / "notes.md"  # not a PDF: the plain path, as the opener takes it
     notes.write_text("# Notes\n")
     window.preview.show_source({**source, "path": str(notes), "page": 0})
-    assert window.preview.open_button.text() == "Open file"
+    assert window.preview.open_button.text() == "Open in system viewer"
     assert window.preview.open_file()
     qtbot.waitUntil(lambda: len(log.read_text().splitlines()) == 2, timeout=10_000)
     assert log.read_text().splitlines()[1] == str(notes)
