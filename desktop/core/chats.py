@@ -5,6 +5,10 @@ status ``streaming``; ``finish_answer`` saves the whole answer with its sources 
 citation checks. A message still ``streaming`` when the history is opened again was cut
 off by a crash or a kill: it is marked ``interrupted`` and keeps what had come.
 
+A conversation may be scoped to some knowledge folders or files (``scope``, paths): its
+questions search only there. Schema version 2 added that column; an older history is
+migrated in place when it is opened (its conversations keep the whole library).
+
 One connection, shared by threads under a lock; WAL keeps readers and the writer apart
 and a crash mid-write loses at most the last transaction.
 """
@@ -28,7 +32,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     id INTEGER PRIMARY KEY,
     title TEXT NOT NULL,
     created REAL NOT NULL,
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    scope TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS messages (
     id INTEGER PRIMARY KEY,
@@ -56,6 +61,8 @@ CREATE TABLE IF NOT EXISTS folders (
 # stopped it) | failed (an error ended it)
 STATUSES = ("complete", "streaming", "interrupted", "stopped", "failed")
 DEFAULT_TITLE = "New chat"
+SCHEMA_VERSION = 2  # 2: conversations.scope
+_CONVERSATION = "SELECT id, title, created, updated, scope FROM conversations"
 
 
 class ChatHistoryError(FathomError):
@@ -68,6 +75,19 @@ class Conversation:
     title: str
     created: float
     updated: float
+    scope: tuple[str, ...] = ()  # the folders and files it searches; () = the whole library
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Conversation:
+        return cls(int(row[0]), str(row[1]), float(row[2]), float(row[3]), _scope(row[4]))
+
+
+def _scope(raw: object) -> tuple[str, ...]:
+    try:
+        paths = json.loads(str(raw or "[]"))
+    except ValueError:
+        return ()
+    return tuple(str(p) for p in paths) if isinstance(paths, list) else ()
 
 
 @dataclass
@@ -107,6 +127,7 @@ class ChatStore:
             self._db.execute("PRAGMA foreign_keys=ON")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(SCHEMA)
+            self._migrate()
             self._db.execute("UPDATE messages SET status='interrupted' WHERE status='streaming'")
         except sqlite3.Error as exc:
             raise ChatHistoryError(
@@ -114,6 +135,25 @@ class ChatStore:
                 "Check the disk space and permissions of Fathom's folder; move the file "
                 "away to start a fresh history.",
             ) from exc
+
+    def _migrate(self) -> None:
+        """Bring a history made by an older Fathom to ``SCHEMA_VERSION``, in one
+        transaction (a crash leaves it as it was, and the next start does it again)."""
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version >= SCHEMA_VERSION:
+            return
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(conversations)")}
+            if "scope" not in columns:
+                self._db.execute(
+                    "ALTER TABLE conversations ADD COLUMN scope TEXT NOT NULL DEFAULT '[]'"
+                )
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._db.execute("COMMIT")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -147,27 +187,32 @@ class ChatStore:
 
     # --- conversations --------------------------------------------------------------------
 
-    def create(self, title: str = DEFAULT_TITLE) -> Conversation:
+    def create(self, title: str = DEFAULT_TITLE, scope: Sequence[str] = ()) -> Conversation:
         now = time.time()
         with self._tx() as db:
             cur = db.execute(
-                "INSERT INTO conversations(title, created, updated) VALUES (?, ?, ?)",
-                (title, now, now),
+                "INSERT INTO conversations(title, created, updated, scope) VALUES (?, ?, ?, ?)",
+                (title, now, now, json.dumps(list(scope))),
             )
-        return Conversation(int(cur.lastrowid or 0), title, now, now)
+        return Conversation(int(cur.lastrowid or 0), title, now, now, tuple(scope))
 
     def get(self, conversation_id: int) -> Conversation | None:
-        rows = self._rows(
-            "SELECT id, title, created, updated FROM conversations WHERE id=?", (conversation_id,)
-        )
-        return Conversation(*rows[0]) if rows else None
+        rows = self._rows(f"{_CONVERSATION} WHERE id=?", (conversation_id,))
+        return Conversation.from_row(rows[0]) if rows else None
+
+    def set_scope(self, conversation_id: int, scope: Sequence[str]) -> None:
+        """Limit the conversation's questions to these folders and files (() or []: the
+        whole library)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE conversations SET scope=? WHERE id=?",
+                (json.dumps(list(dict.fromkeys(scope))), conversation_id),
+            )
 
     def conversations(self, search: str = "") -> list[Conversation]:
         """Newest first; ``search`` matches titles and message text, case-insensitively."""
         if not search.strip():
-            rows = self._rows(
-                "SELECT id, title, created, updated FROM conversations ORDER BY updated DESC"
-            )
+            rows = self._rows(f"{_CONVERSATION} ORDER BY updated DESC")
         else:
             like = (
                 "%"
@@ -175,13 +220,13 @@ class ChatStore:
                 + "%"
             )
             rows = self._rows(
-                "SELECT id, title, created, updated FROM conversations c "
+                f"{_CONVERSATION} c "
                 "WHERE title LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m "
                 "WHERE m.conversation_id = c.id AND m.content LIKE ? ESCAPE '\\') "
                 "ORDER BY updated DESC",
                 (like, like),
             )
-        return [Conversation(*r) for r in rows]
+        return [Conversation.from_row(r) for r in rows]
 
     def rename(self, conversation_id: int, title: str) -> None:
         title = " ".join(title.split()) or DEFAULT_TITLE
@@ -298,7 +343,7 @@ class ChatStore:
         conv = self.get(conversation_id)
         if conv is None:
             raise ChatHistoryError(f"There is no conversation {conversation_id}.")
-        lines = [f"# {conv.title}", ""]
+        lines = [f"# {conv.title}", "", f"_Searched: {scope_label(conv.scope)}_", ""]
         for m in self.messages(conversation_id):
             if m.role == "user":
                 lines += ["## Question", "", m.content, ""]
@@ -362,6 +407,13 @@ def title_from(text: str, limit: int = 60) -> str:
     if len(words) <= limit:
         return words or DEFAULT_TITLE
     return words[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def scope_label(scope: Sequence[str]) -> str:
+    """What a conversation searches, in words: the whole library, or its paths."""
+    if not scope:
+        return "the whole library"
+    return ", ".join(f"`{p}`" for p in scope)
 
 
 def source_label(source: dict[str, Any]) -> str:

@@ -351,14 +351,19 @@ class Backend(QObject):
         *,
         user_message_id: int | None = None,
     ) -> tuple[Job, int]:
-        """Answer in a conversation; the answer is saved as it streams. Returns the job and
-        the answer's message id."""
+        """Answer in a conversation, searching only its scope (its folders and files, or
+        the whole library), the model's own searches too; the answer is saved as it
+        streams. Returns the job and the answer's message id."""
+        conversation = self.chats.get(conversation_id)
+        within = list(conversation.scope) if conversation is not None else []
         if user_message_id is None:
             user_message_id = self.chats.add_user_message(conversation_id, question)
         history = self.chats.history(conversation_id, before=user_message_id)
         message_id = self.chats.start_answer(conversation_id)
         job = run_job(
-            lambda cancel: self._answer_events(question, effort, history, message_id, cancel),
+            lambda cancel: self._answer_events(
+                question, effort, history, message_id, cancel, within
+            ),
             name="fathom-answer",
         )
         return job, message_id
@@ -382,6 +387,7 @@ class Backend(QObject):
         history: list[dict[str, str]],
         message_id: int,
         cancel: CancelToken,
+        within: Sequence[str] = (),
     ) -> Iterator[object]:
         from desktop.core.llm.base import AnswerText, Reasoning
         from desktop.core.rag.answer import Answer, SourcesFound, answer
@@ -406,6 +412,7 @@ class Backend(QObject):
                 top_k=self.services.settings.rag.top_k,
                 cancel=cancel,
                 history=history,
+                within=within,
                 reranker=self.services.reranker(),
             )
             for event in events:

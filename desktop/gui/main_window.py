@@ -27,6 +27,7 @@ from desktop.gui.backend import AnswerSaved, Backend, FolderSynced, LibraryRebui
 from desktop.gui.chat_view import AnswerWidget, ChatView, Composer, EffortBox
 from desktop.gui.errors import show_error
 from desktop.gui.last_folder import LastFolder
+from desktop.gui.scope_bar import ScopeBar
 from desktop.gui.sidebar import Sidebar
 from desktop.gui.source_viewer import SourceViewer
 from desktop.gui.status import StatusPanel
@@ -101,6 +102,13 @@ class MainWindow(QMainWindow):
         row = QVBoxLayout(bottom)
         row.setContentsMargins(24, 8, 24, 12)
         row.setSpacing(6)
+        self.scope_bar = ScopeBar(
+            lambda: [f.path for f in self.backend.chats.folders()],
+            self.last_folder.start,
+            bottom,
+        )
+        self.scope_bar.scope_changed.connect(self._scope_changed)
+        row.addWidget(self.scope_bar)
         self.composer = Composer(bottom)
         self.composer.send.connect(self.send)
         row.addWidget(self.composer)
@@ -227,6 +235,7 @@ class MainWindow(QMainWindow):
             self.stop()
         self.conversation_id = None
         self.chat.clear()
+        self.scope_bar.show_scope([])  # a new chat searches the whole library
         self.sidebar.conversations.list.clearSelection()
         self.sidebar.conversations.list.setCurrentRow(-1)
         self.composer.setFocus()
@@ -238,6 +247,8 @@ class MainWindow(QMainWindow):
             self.stop()
         self.conversation_id = conversation_id
         self.chat.clear()
+        conv = self.backend.chats.get(conversation_id)
+        self.scope_bar.show_scope(conv.scope if conv is not None else [])
         for m in self.backend.chats.messages(conversation_id):
             if m.role == "user":
                 self.chat.add_question(m.content)
@@ -307,7 +318,7 @@ class MainWindow(QMainWindow):
             return
         self.composer.clear()
         if self.conversation_id is None:
-            self.conversation_id = self.backend.chats.create().id
+            self.conversation_id = self.backend.chats.create(scope=self.scope_bar.scope).id
         self.chat.add_question(question)
         self._ask(question, None)
         self.refresh_conversations()
@@ -342,6 +353,14 @@ class MainWindow(QMainWindow):
         job.failed.connect(lambda info: self._answer_failed(widget, info))
         job.cancelled.connect(lambda: self._answer_stopped(widget, message_id))
         self._answering(True)
+
+    def _scope_changed(self, scope: list[str]) -> None:
+        """Saved with the conversation (a new one takes it when its first question is
+        sent); every later question in it searches only there."""
+        if self.conversation_id is not None:
+            self.backend.chats.set_scope(self.conversation_id, scope)
+        where = ", ".join(Path(p).name or p for p in scope) if scope else "the whole library"
+        self.status.set_activity(f"This chat searches {where}")
 
     def _answering(self, on: bool) -> None:
         self.send_button.setVisible(not on)

@@ -3,9 +3,9 @@
     python tests/gui/screenshots.py OUTDIR [--theme light|dark|both]
 
 States: empty, indexing, answering (reasoning, Markdown with a table and code, sources,
-an unverified citation, the source viewer), the source viewer on a PDF page (a quote
-highlighted more strongly) and on a Markdown file, settings (when the dialog exists). The
-window runs on a fresh, empty Fathom home; the states are set through the widgets' own
+an unverified citation, the chat's scope chips, the source viewer), the source viewer on
+a PDF page (a quote highlighted more strongly) and on a Markdown file, settings (when the
+dialog exists). The window runs on a fresh, empty Fathom home; the states are set through the widgets' own
 methods (the same ones the live window calls), so no model or store work is needed.
 """
 
@@ -136,6 +136,7 @@ def shoot(out: Path, theme: str) -> list[Path]:
     answer.finish(ANSWER, REASONING, SOURCES, CITATIONS, "complete", "212 tokens · 38.5 tok/s")
     answer.reasoning_toggle.setChecked(True)
     window.conversation_id = conv.id
+    window.scope_bar.show_scope(["/home/ana/Field", "/home/ana/Manuals/Station handbook.pdf"])
     window.show_source(SOURCES[1])
     save("answering")
 

@@ -122,3 +122,58 @@ def test_knowledge_folders_persist_with_their_last_sync(tmp_path: Path) -> None:
     assert more.last_sync == 0
     again.remove_folder("/docs")
     assert [f.path for f in again.folders()] == ["/more"]
+
+
+OLD_SCHEMA = """
+CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY, title TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL
+);
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL, content TEXT NOT NULL DEFAULT '', reasoning TEXT NOT NULL DEFAULT '',
+    sources TEXT NOT NULL DEFAULT '[]', citations TEXT NOT NULL DEFAULT '[]',
+    status TEXT NOT NULL DEFAULT 'complete', created REAL NOT NULL
+);
+CREATE TABLE folders (
+    path TEXT PRIMARY KEY, added REAL NOT NULL, last_sync REAL NOT NULL DEFAULT 0,
+    files INTEGER NOT NULL DEFAULT 0, chunks INTEGER NOT NULL DEFAULT 0,
+    failures TEXT NOT NULL DEFAULT '[]'
+);
+"""
+
+
+def test_a_history_from_before_scopes_is_migrated_and_keeps_its_chats(tmp_path: Path) -> None:
+    """A chats.sqlite3 written by the schema without conversations.scope (user_version 0)
+    opens with every conversation and message; they search the whole library; a scope
+    set afterwards is saved, survives reopening, and the export names it."""
+    db = tmp_path / "chats.sqlite3"
+    old = sqlite3.connect(db)
+    old.executescript(OLD_SCHEMA)
+    old.execute("INSERT INTO conversations VALUES (1, 'Old chat', 1.0, 2.0)")
+    old.execute(
+        "INSERT INTO messages(conversation_id, role, content, created) "
+        "VALUES (1, 'user', 'Where is the radio?', 1.5)"
+    )
+    old.commit()
+    old.close()
+
+    chats = ChatStore(db)
+    (conv,) = chats.conversations()
+    assert (conv.id, conv.title, conv.scope) == (1, "Old chat", ())
+    assert [m.content for m in chats.messages(1)] == ["Where is the radio?"]
+    assert "_Searched: the whole library_" in chats.export_markdown(1)
+    chats.set_scope(1, ["/docs/field", "/docs/manual.pdf", "/docs/field"])
+    fresh = chats.create("Scoped", scope=["/docs/other"])
+    chats.close()
+
+    again = ChatStore(db)  # migrated once: opening again changes nothing
+    assert again.get(1).scope == ("/docs/field", "/docs/manual.pdf")  # type: ignore[union-attr]
+    assert again.get(fresh.id).scope == ("/docs/other",)  # type: ignore[union-attr]
+    assert "_Searched: `/docs/field`, `/docs/manual.pdf`_" in again.export_markdown(1)
+    assert again.conversations("radio")[0].scope == ("/docs/field", "/docs/manual.pdf")
+    again.set_scope(1, [])
+    assert again.get(1).scope == ()  # type: ignore[union-attr]
+    version = again._rows("PRAGMA user_version")[0][0]
+    assert version == 2
+    again.close()
