@@ -5,8 +5,9 @@
 States: empty, indexing, answering (reasoning, Markdown with a table and code, sources,
 an unverified citation, the chat's scope chips, the source viewer), the source viewer on
 a PDF page (a quote highlighted more strongly) and on a Markdown file, settings (when the
-dialog exists). The window runs on a fresh, empty Fathom home; the states are set through the widgets' own
-methods (the same ones the live window calls), so no model or store work is needed.
+dialog exists). The window runs on a fresh, empty Fathom home; the states are set through
+the widgets' own methods (the same ones the live window calls), so no model or store work
+is needed.
 """
 
 from __future__ import annotations
