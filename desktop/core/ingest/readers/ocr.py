@@ -1,0 +1,140 @@
+"""OCR: the text in a page image, read offline by RapidOCR (PP-OCR models on ONNX Runtime).
+
+The models come inside the ``rapidocr`` wheel (PP-OCRv6 small text detection and
+recognition, which read Chinese and English; Apache-2.0). Fathom names their files
+itself, so RapidOCR never reaches for its downloader, and says what is missing when a
+file is not there. RapidOCR's per-line direction classifier is off: on the gnuplot
+manual's pages it turned a few upright lines upside down and read them as noise (99.6% of
+words right without it, 94-97% with it, at every resolution tried), and upright pages are
+what scanners and PDFs give. The engine is built on
+the first image that needs it (about a second; the module is not even imported before)
+and kept for the process; ONNX Runtime computes with at most ``OCR_THREADS`` threads, so
+OCR on the reader thread leaves the embedder room.
+
+Lines come back in reading order, top to bottom and left to right; a gap taller than a
+line between two lines starts a new paragraph (a blank line), as chunking cuts there.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from desktop.core.ingest.readers.base import ReadError, reason
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# Threads for one page's inference. Detection and recognition gain little past 4 on a
+# page-sized image, and the embedder runs beside OCR during an ingestion.
+OCR_THREADS = max(1, min(4, _cpus()))
+# RapidOCR shrinks a larger image to this long side before detection; rendering or
+# decoding more pixels than that costs memory and time for nothing.
+MAX_SIDE = 2000
+# The bundled model files (rapidocr 3.10), by RapidOCR's configuration section.
+MODEL_FILES = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx"}
+PARAGRAPH_GAP = 0.9  # a gap between lines over this many line heights starts a paragraph
+
+_lock = threading.Lock()
+_engine: Any = None
+
+
+def models_dir() -> Path:
+    """Where the installed rapidocr keeps its bundled models (ReadError when absent)."""
+    try:
+        import rapidocr
+    except ImportError as exc:
+        raise ReadError(f"OCR is not available: rapidocr cannot be loaded ({reason(exc)})") from exc
+    return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+def _load() -> Any:
+    """The engine, built on first use (under ``_lock``)."""
+    global _engine
+    if _engine is not None:
+        return _engine
+    folder = models_dir()
+    missing = [name for name in MODEL_FILES.values() if not (folder / name).is_file()]
+    if missing:
+        raise ReadError(f"OCR is not available: its model {missing[0]} is not installed")
+    from rapidocr import RapidOCR
+
+    params: dict[str, Any] = {
+        "Global.log_level": "error",  # "nothing found" is an answer here, not a warning
+        "Global.use_cls": False,
+        "EngineConfig.onnxruntime.intra_op_num_threads": OCR_THREADS,
+        "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+    }
+    for section, name in MODEL_FILES.items():
+        params[f"{section}.model_path"] = str(folder / name)
+    try:
+        _engine = RapidOCR(params=params)
+    except Exception as exc:
+        raise ReadError(f"OCR is not available: {reason(exc)}") from exc
+    return _engine
+
+
+def ocr_image(image: NDArray[np.uint8]) -> str:
+    """The text of a grey (height, width) or RGB (height, width, 3) image; "" when it shows none.
+
+    Raises ReadError when OCR is not available or fails on this image."""
+    with _lock:  # one page at a time: RapidOCR keeps per-call state
+        engine = _load()
+        try:
+            result = engine(image)
+        except Exception as exc:
+            raise ReadError(f"OCR failed: {reason(exc)}") from exc
+    boxes, texts = getattr(result, "boxes", None), getattr(result, "txts", None)
+    if boxes is None or not texts:
+        return ""
+    return lay_out([[(float(x), float(y)) for x, y in box] for box in boxes], list(texts))
+
+
+def lay_out(boxes: Sequence[Sequence[tuple[float, float]]], texts: Sequence[str]) -> str:
+    """Text boxes (four corners each) as lines and paragraphs in reading order.
+
+    A box joins the line whose vertical span holds its centre; a line's boxes are read
+    left to right, with one space between them."""
+    items = []
+    for box, text in zip(boxes, texts, strict=True):
+        text = " ".join(text.split())
+        if not text:
+            continue
+        ys = [y for _, y in box]
+        items.append((min(ys), max(ys), min(x for x, _ in box), text))
+    items.sort(key=lambda item: (item[0] + item[1]) / 2)
+    lines: list[list[tuple[float, float, float, str]]] = []
+    for item in items:
+        centre = (item[0] + item[1]) / 2
+        if lines:
+            top = min(i[0] for i in lines[-1])
+            bottom = max(i[1] for i in lines[-1])
+            if top <= centre <= bottom:
+                lines[-1].append(item)
+                continue
+        lines.append([item])
+    if not lines:
+        return ""
+    heights = sorted(max(i[1] for i in line) - min(i[0] for i in line) for line in lines)
+    height = max(1.0, heights[len(heights) // 2])
+    out: list[str] = []
+    above: float | None = None  # the bottom of the line above
+    for line in lines:
+        top = min(i[0] for i in line)
+        if above is not None:
+            out.append("\n\n" if top - above > PARAGRAPH_GAP * height else "\n")
+        out.append(" ".join(i[3] for i in sorted(line, key=lambda i: i[2])))
+        above = max(i[1] for i in line)
+    return "".join(out)
