@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from desktop.core.errors import Cancelled
 from desktop.core.llm.hardware import GIB, Machine
 from desktop.core.modelhub.catalog import (
     DEFAULT_CHAT,
@@ -259,7 +260,7 @@ def sample_texts(
     for path in tried[: 3 * files]:
         if len(out) == files:
             break
-        reader = reader_for(path)
+        reader = reader_for(path, on_page=_no_ocr)
         try:
             if reader is None or path.stat().st_size > SAMPLE_MAX_BYTES:
                 continue
@@ -267,6 +268,13 @@ def sample_texts(
         except Exception:  # a sample: a file that fails here fails again, clearly, at ingest
             continue
     return out
+
+
+def _no_ocr(page: int, pages: int, ocr: bool) -> None:
+    """Stop reading a sample at its first page that needs OCR (a second a page, too slow
+    for a setup step); the file is passed over."""
+    if ocr:
+        raise Cancelled()
 
 
 def pick_embedding(language: str, share_english: float | None) -> EmbeddingPick:

@@ -21,7 +21,7 @@ def folder(tmp_path: Path, corpus: Path) -> Path:
     shutil.copy(corpus / "faq" / "operational_faq.md", docs / "sub" / "operational_faq.md")
     shutil.copy(corpus / "faq" / "troubleshooting.md", docs / "troubleshooting.md")
     (docs / ".hidden.md").write_text("# Secret\n\nnot to be ingested\n")
-    (docs / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")  # not a document kind
+    (docs / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42")  # not a document kind
     return docs
 
 

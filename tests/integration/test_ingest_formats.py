@@ -15,7 +15,6 @@ BAD_REASONS = {
     "corrupt.pdf": "corrupt PDF: no PDF header (not a PDF file)",
     "truncated.pdf": "truncated PDF: the end of the file is missing (incomplete download?)",
     "encrypted.pdf": "encrypted PDF (password required)",
-    "scanned.pdf": "scanned PDF without a text layer (OCR is not supported)",
     "corrupt.docx": "corrupt DOCX: not a valid Office file (File is not a zip file)",
     "truncated.pptx": "corrupt PPTX: not a valid Office file (File is not a zip file)",
     "no-container.epub": "corrupt EPUB: META-INF/container.xml is missing",
@@ -56,5 +55,10 @@ def test_every_format_is_ingested_and_retrieved(onnx_model_dir: Path, tmp_path: 
         slide = next(h for h in hits if Path(h.path).name == "slides.pptx")
         assert (slide.page, slide.heading) == (3, "Cellar and cider")
         assert "fermentation at 12 °C" in slide.text
+
+        hits = retrieve(store, embedder, "delivery of anemometer cups", 3, "hybrid")
+        scan = next(h for h in hits if Path(h.path).name == "scanned.pdf")  # read by OCR
+        assert (scan.page, scan.heading) == (1, "Page 1 (OCR)")
+        assert "Shipment of 12 anemometer cups" in scan.text
     finally:
         store.close()

@@ -76,6 +76,10 @@ def docs(corpus: Path, tmp_path: Path) -> Path:
         target = folder / name
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(corpus / name, target)
+    # A scan: read by OCR, whose models must come from the wheel, not the network.
+    shutil.copyfile(
+        REPO / "tests" / "data" / "documents" / "good" / "scanned.pdf", folder / "scan.pdf"
+    )
     return folder
 
 
@@ -93,7 +97,7 @@ def test_ingest_and_ask_with_the_network_blocked(
 
     ingest = _offline("ingest", docs, "--json", log=log)
     assert ingest.returncode == 0, ingest.stderr
-    assert '"added": 2' in ingest.stdout
+    assert '"added": 3' in ingest.stdout
     before = _offline("ask", "What is Milvus?", "--json", log=log)
     assert before.returncode == 1 and "No chat model is installed" in before.stderr
 

@@ -21,6 +21,7 @@ from desktop.core.ingest.readers import (
     read_docx,
     read_epub,
     read_html,
+    read_image,
     read_pdf,
     read_pptx,
     read_rst,
@@ -68,6 +69,11 @@ def test_reader_for_picks_by_suffix() -> None:
         "a.csv": read_csv,
         "a.tsv": read_csv,
         "a.rst": read_rst,
+        "a.png": read_image,
+        "a.JPG": read_image,
+        "a.jpeg": read_image,
+        "a.tif": read_image,
+        "a.tiff": read_image,
     }
     for name, reader in expected.items():
         assert reader_for(Path(name)) is reader, name
@@ -78,7 +84,8 @@ def test_reader_for_picks_by_suffix() -> None:
 def test_importing_the_readers_loads_no_format_library() -> None:
     code = (
         "import sys, desktop.core.ingest.readers, desktop.core.ingest.pipeline\n"
-        "print(','.join(m for m in ('pypdf', 'docx', 'pptx', 'bs4', 'lxml') if m in sys.modules))"
+        "libs = ('pypdf', 'docx', 'pptx', 'bs4', 'lxml', 'PIL', 'rapidocr', 'cv2')\n"
+        "print(','.join(m for m in libs if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
@@ -373,7 +380,6 @@ def test_rst_heading_alone_joins_the_next_section() -> None:
         ("corrupt.pdf", "corrupt PDF: no PDF header (not a PDF file)"),
         ("truncated.pdf", "truncated PDF: the end of the file is missing (incomplete download?)"),
         ("encrypted.pdf", "encrypted PDF (password required)"),
-        ("scanned.pdf", "scanned PDF without a text layer (OCR is not supported)"),
         ("corrupt.docx", "corrupt DOCX: not a valid Office file (File is not a zip file)"),
         ("truncated.pptx", "corrupt PPTX: not a valid Office file (File is not a zip file)"),
         ("no-container.epub", "corrupt EPUB: META-INF/container.xml is missing"),

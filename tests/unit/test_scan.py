@@ -21,7 +21,7 @@ def test_hidden_ignored_and_unknown_files_are_skipped(tmp_path: Path) -> None:
         "docs/secret.log",
         ".git/config.txt",
         ".hidden.md",
-        "photo.jpg",
+        "song.mp3",
     ]:
         (tmp_path / rel).write_text("x")
     (tmp_path / ".fathomignore").write_text("drafts/\n*.log\n")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 
-from desktop.core.ingest.document import Chunk, Document, Section
+from desktop.core.ingest.document import Chunk, Document, Section, mark_ocr
 
 # Where a chunk may end, best first; the CJK marks are the full-width period, exclamation
 # and question marks, semicolon, comma and enumeration comma.
@@ -109,7 +109,7 @@ def _merge_heading_only(doc: Document) -> list[Section]:
     pending: Section | None = None
     for sec in doc.sections:
         if pending is not None:
-            sec = Section(pending.start, sec.end, sec.heading, sec.page or pending.page)
+            sec = Section(pending.start, sec.end, sec.heading, sec.page or pending.page, sec.ocr)
             pending = None
         body = doc.text[sec.start : sec.end].strip()
         if "\n" not in body and body.startswith("#"):
@@ -124,9 +124,11 @@ def _merge_heading_only(doc: Document) -> list[Section]:
 def chunk_document(
     doc: Document, *, size: int, overlap: int, token_spans: TokenSpans | None = None
 ) -> list[Chunk]:
-    """Chunks of at most ``size`` tokens (given ``token_spans``) or characters."""
+    """Chunks of at most ``size`` tokens (given ``token_spans``) or characters; those of
+    an OCR'd section carry the OCR mark in their heading."""
     chunks: list[Chunk] = []
     for sec in _merge_heading_only(doc):
+        heading = mark_ocr(sec.heading) if sec.ocr else sec.heading
         for s, e in split_span(doc.text, sec.start, sec.end, size, overlap, token_spans):
             piece = doc.text[s:e].rstrip()
             if not piece:
@@ -138,8 +140,9 @@ def chunk_document(
                     ordinal=len(chunks),
                     start=s,
                     end=s + len(piece),
-                    heading=sec.heading,
+                    heading=heading,
                     page=sec.page,
+                    ocr=sec.ocr,
                 )
             )
     return chunks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from desktop.core.ingest.document import split_ocr_mark
 from desktop.core.llm.base import Message, Tool
 from desktop.core.rag.retrieve import Source
 
@@ -43,11 +44,15 @@ SEARCH_TOOL: Tool = {
 
 
 def format_source(source: Source) -> str:
+    """``[1] scan.pdf — Heading (page 3, OCR)``, then the passage."""
+    heading, ocr = split_ocr_mark(source.heading)
     where = source.path
-    if source.heading:
-        where += f" — {source.heading}"
-    if source.page:
-        where += f" (page {source.page})"
+    if heading:
+        where += f" — {heading}"
+    notes = [f"page {source.page}"] if source.page else []
+    notes += ["OCR"] if ocr else []
+    if notes:
+        where += f" ({', '.join(notes)})"
     return f"[{source.rank}] {where}\n{source.text.strip()}"
 
 

@@ -6,6 +6,7 @@ import io
 import re
 import zipfile
 from collections.abc import Callable
+from typing import Protocol
 
 from desktop.core.ingest.document import Document, Section
 
@@ -15,6 +16,19 @@ class ReadError(Exception):
 
 
 Reader = Callable[[str, bytes], Document]
+
+# What a reader of pages (PDF, images) calls before it reads page ``page`` of ``pages``
+# (from 1), ``ocr`` true when OCR reads that page (about a second): an ingestion reports
+# progress with it, and stops a read by raising Cancelled from it, which readers let
+# through.
+PageHook = Callable[[int, int, bool], None]
+
+
+class PagedReader(Protocol):
+    """A reader that reports each page as it reads it (a PDF, an image's frames)."""
+
+    def __call__(self, path: str, data: bytes, on_page: PageHook | None = None) -> Document: ...
+
 
 # A zip member larger than this, or members adding up to more, is taken for a zip bomb.
 MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
@@ -81,6 +95,7 @@ class TextBuilder:
         self._end = 0  # where the open section's content ends (no trailing separator)
         self._heading = ""
         self._page = 0
+        self._ocr = False
         self._has_body = False
 
     def _write(self, text: str) -> None:
@@ -90,7 +105,9 @@ class TextBuilder:
     def _close(self, *, headings_alone: bool) -> None:
         """End the open section; one holding only heading lines is kept when asked."""
         if self._has_body or (headings_alone and self._end > self._start):
-            self._sections.append(Section(self._start, self._end, self._heading, self._page))
+            self._sections.append(
+                Section(self._start, self._end, self._heading, self._page, self._ocr)
+            )
         self._start = self._end = self._length
         self._has_body = False
 
@@ -113,12 +130,14 @@ class TextBuilder:
         self._end = self._length
         self._write("\n\n")
 
-    def section(self, heading: str, page: int = 0) -> None:
-        """Open a section with an explicit heading path and page, writing no heading line."""
+    def section(self, heading: str, page: int = 0, *, ocr: bool = False) -> None:
+        """Open a section with an explicit heading path and page, writing no heading line;
+        ``ocr`` marks text read from an image (it holds for the headings under it)."""
         self._close(headings_alone=True)
         self._stack = [(0, heading)] if heading else []
         self._heading = heading
         self._page = page
+        self._ocr = ocr
 
     def page(self, number: int) -> None:
         """Open a new page (a PDF page, a slide): headings start afresh."""

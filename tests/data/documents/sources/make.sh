@@ -28,15 +28,17 @@ lo --infilter="Text - txt - csv (StarCalc):44,34,76,1" \
 qpdf --encrypt "" secret-owner 256 --print=none --extract=n -- \
   "$good/handbook.pdf" "$good/restricted.pdf"
 
+# A scan: a one-page PDF holding only an image of two lines of text (read by OCR).
+/usr/bin/convert -size 1240x1754 xc:white -font DejaVu-Sans -pointsize 40 -fill black \
+  -annotate +120+260 'Scanned delivery note' -annotate +120+360 'Shipment of 12 anemometer cups' \
+  -colors 2 "$work/scanned.png"
+lo --convert-to pdf --outdir "$good" "$work/scanned.png"
+
 # Files each reader must refuse, with its reason.
 qpdf --encrypt secret-user secret-owner 256 -- "$good/handbook.pdf" "$bad/encrypted.pdf"
 size=$(stat -c %s "$good/handbook.pdf")
 head -c $((size * 6 / 10)) "$good/handbook.pdf" >"$bad/truncated.pdf"
 printf 'This is a plain text file that was given a .pdf name by mistake.\n' >"$bad/corrupt.pdf"
-/usr/bin/convert -size 1240x1754 xc:white -font DejaVu-Sans -pointsize 40 -fill black \
-  -annotate +120+260 'Scanned delivery note' -annotate +120+360 'Shipment of 12 anemometer cups' \
-  -colors 2 "$work/scanned.png"
-lo --convert-to pdf --outdir "$bad" "$work/scanned.png"
 printf 'Meeting notes saved as text, then renamed to .docx.\n' >"$bad/corrupt.docx"
 size=$(stat -c %s "$good/slides.pptx")
 head -c $((size / 2)) "$good/slides.pptx" >"$bad/truncated.pptx"
