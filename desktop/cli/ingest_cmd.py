@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from desktop.core.errors import Cancelled
-from desktop.core.ingest.pipeline import FileDone, Started, Summary, ingest
+from desktop.core.ingest.pipeline import FileDone, FileReading, Started, Summary, ingest
 from desktop.core.ingest.watch import Snapshot, changes, snapshot
 from desktop.core.progress import CancelToken
 from desktop.core.services import Services
@@ -118,12 +118,20 @@ def _drive_with_bar(events: object) -> Summary:
         for event in events:  # type: ignore[attr-defined]
             if isinstance(event, Started):
                 progress.update(task, total=event.total_files)
+            elif isinstance(event, FileReading):
+                progress.update(task, current=reading_label(event))
             elif isinstance(event, FileDone):
                 name = event.path.rsplit("/", 1)[-1]
                 progress.update(task, completed=event.done, current=name[-40:])
             elif isinstance(event, Summary):
                 return event
     raise RuntimeError("ingestion ended without a summary")
+
+
+def reading_label(event: FileReading) -> str:
+    """``scan.pdf: page 3/50 (OCR)``, for the progress bar."""
+    name = event.path.rsplit("/", 1)[-1][-32:]
+    return f"{name}: page {event.page}/{event.pages}{' (OCR)' if event.ocr else ''}"
 
 
 def _print_summary(s: Summary) -> None:

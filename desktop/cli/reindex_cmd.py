@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from desktop.cli.ingest_cmd import reading_label
 from desktop.core.errors import ConfigError
-from desktop.core.ingest.pipeline import FileDone, Started
+from desktop.core.ingest.pipeline import FileDone, FileReading, Started
 from desktop.core.ingest.reindex import Planned, ReindexEvent, ReindexSummary, reindex
 from desktop.core.services import Services
 from desktop.core.settings import Settings, load_settings, save_settings
@@ -91,6 +92,8 @@ def _drive(events: object, *, quiet: bool) -> ReindexSummary:
                 print("The current library keeps answering until the new one is complete.")
             elif isinstance(event, Started):
                 progress.update(task, total=event.total_files)
+            elif isinstance(event, FileReading):
+                progress.update(task, current=reading_label(event))
             elif isinstance(event, FileDone):
                 name = event.path.rsplit("/", 1)[-1]
                 progress.update(task, completed=event.done, current=name[-40:])

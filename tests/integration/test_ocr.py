@@ -189,7 +189,7 @@ def test_an_image_only_pdf_answers_a_paraphrased_question_with_the_right_page(
     onnx_model_dir: Path, tmp_path: Path
 ) -> None:
     from desktop.core.embeddings.onnx import OnnxEmbedder
-    from desktop.core.ingest.pipeline import FileDone, Summary, ingest
+    from desktop.core.ingest.pipeline import FileDone, FileReading, Summary, ingest
     from desktop.core.rag.retrieve import retrieve
     from desktop.core.store.milvus import MilvusStore
 
@@ -203,6 +203,8 @@ def test_an_image_only_pdf_answers_a_paraphrased_question_with_the_right_page(
         events = list(ingest([folder], store, embedder))
         summary = events[-1]
         assert isinstance(summary, Summary) and summary.added == 1, summary.failed
+        pages = {(e.page, e.ocr) for e in events if isinstance(e, FileReading)}
+        assert pages and all(ocr for _, ocr in pages)
         (done,) = [e for e in events if isinstance(e, FileDone)]
         assert done.chunks > 0
         # From tests/data/recall/gnuplot.jsonl: manual page 22, then page 25.

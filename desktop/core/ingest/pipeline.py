@@ -8,6 +8,10 @@ Reading and chunking run ahead on one reader thread (``IngestOptions.prefetch`` 
 most) while the caller's thread embeds and writes: ONNX Runtime lets go of the GIL while
 it computes, so the next files are parsed meanwhile. The reader only reads files; every
 store write happens on the generator's thread, in the same order as without it.
+
+A file read page by page (a PDF, an image; OCR takes about a second a page) reports its
+pages: while the writer waits for the reader it yields FileReading with the page being
+read, and a cancel stops the read between two pages.
 """
 
 from __future__ import annotations
@@ -22,10 +26,10 @@ from pathlib import Path
 from typing import Literal
 
 from desktop.core.embeddings.base import Embedder, embedder_identity, embedder_source
-from desktop.core.errors import DiskFullError
+from desktop.core.errors import Cancelled, DiskFullError
 from desktop.core.ingest.chunking import TokenSpans, chunk_document
 from desktop.core.ingest.document import Chunk
-from desktop.core.ingest.readers import ReadError, reader_for
+from desktop.core.ingest.readers import PageHook, ReadError, reader_for
 from desktop.core.ingest.scan import scan
 from desktop.core.progress import CancelToken
 from desktop.core.store.milvus import (
@@ -38,6 +42,7 @@ from desktop.core.store.milvus import (
 
 FileStatus = Literal["added", "updated", "unchanged", "moved", "removed", "failed"]
 EMBED_BATCH_CHUNKS = 128
+READING_POLL_S = 0.25  # how often a writer waiting for the reader reports its page
 STAGES = ("scan", "read", "chunk", "embed", "store", "wait")
 
 
@@ -54,6 +59,18 @@ class IngestOptions:
 @dataclass(frozen=True)
 class Started:
     total_files: int
+
+
+@dataclass(frozen=True)
+class FileReading:
+    """The reader is on page ``page`` of ``pages`` of ``path`` (a PDF, an image), read by
+    OCR when ``ocr``. Yielded while the writer waits for that file, every
+    ``READING_POLL_S`` at most, when the page changed."""
+
+    path: str
+    page: int
+    pages: int
+    ocr: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,7 +112,7 @@ class Summary:
         }
 
 
-IngestEvent = Started | FileDone | Summary
+IngestEvent = Started | FileReading | FileDone | Summary
 
 
 @dataclass
@@ -152,12 +169,37 @@ class _Reader:
         options: IngestOptions,
         sizes: tuple[int, int, TokenSpans | None],
         stages: dict[str, float],
+        cancel: CancelToken,
     ) -> None:
         self.known = known
         self.move_hashes = move_hashes  # contents of vanished files: maybe moved, not new
         self.options = options
         self.size, self.overlap, self.token_spans = sizes
         self.stages = stages  # this thread adds to "read" and "chunk" only
+        self.cancel = cancel
+        self.stop = threading.Event()  # set when the writer stops listening, for any reason
+        self.reading: FileReading | None = None  # the page being read now
+        self._reported: FileReading | None = None
+
+    def on_page(self, path: Path) -> PageHook:
+        """The hook a reader of pages calls before each page: it notes the page, and stops
+        the read (Cancelled) once the run is cancelled or stopped."""
+        name = str(path)
+
+        def hook(page: int, pages: int, ocr: bool) -> None:
+            if self.cancel.cancelled or self.stop.is_set():
+                raise Cancelled()
+            self.reading = FileReading(name, page, pages, ocr)
+
+        return hook
+
+    def progress(self) -> FileReading | None:
+        """The page being read, when it changed since the last call (for the writer)."""
+        now = self.reading
+        if now is None or now is self._reported:
+            return None
+        self._reported = now
+        return now
 
     def prepare(self, path: Path) -> _Prepared:
         t0 = time.perf_counter()
@@ -190,7 +232,7 @@ class _Reader:
     def chunk(self, item: _Prepared, data: bytes) -> None:
         """Parse and chunk the file (sets ``error`` when it cannot be parsed)."""
         t0 = time.perf_counter()
-        reader = reader_for(item.path)
+        reader = reader_for(item.path, on_page=self.on_page(item.path))
         assert reader is not None  # scan kept only readable kinds
         try:
             doc = reader(str(item.path), data)
@@ -200,6 +242,8 @@ class _Reader:
             item.chunks = chunk_document(
                 doc, size=self.size, overlap=self.overlap, token_spans=self.token_spans
             )
+        finally:
+            self.reading = None  # read: no page of it to report any more
         self.stages["chunk"] += time.perf_counter() - t0
 
 
@@ -212,15 +256,19 @@ def _ahead(
     depth: int,
     cancel: CancelToken,
     stages: dict[str, float],
-) -> Generator[_Prepared, None, None]:
+    stop: threading.Event | None = None,
+    progress: Callable[[], FileReading | None] = lambda: None,
+) -> Generator[_Prepared | FileReading, None, None]:
     """``prepare(f)`` for each file in order, computed up to ``depth`` files ahead on a
-    reader thread; an exception there is raised here. Closing the iterator stops it."""
+    reader thread; an exception there is raised here. While waiting for it, what
+    ``progress()`` returns is yielded, and a cancel is raised. Closing the iterator stops
+    it (and sets ``stop``)."""
     if depth <= 0:
         for f in files:
             yield prepare(f)
         return
     out: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+    stop = stop or threading.Event()
 
     def put(item: object) -> bool:
         while not stop.is_set():
@@ -246,7 +294,15 @@ def _ahead(
     try:
         while True:
             t0 = time.perf_counter()
-            got = out.get()
+            try:
+                got = out.get(timeout=READING_POLL_S)
+            except queue.Empty:
+                stages["wait"] += time.perf_counter() - t0
+                cancel.raise_if_cancelled()
+                reading = progress()
+                if reading is not None:
+                    yield reading
+                continue
             stages["wait"] += time.perf_counter() - t0
             if got is _END:
                 return
@@ -368,14 +424,28 @@ def _ingest(
     space.run, space.files, space.known = run, found.files, known
     run.timed("scan", t0)
     reader = _Reader(
-        known, frozenset(vanished), options, _chunk_sizes(embedder, options), run.stages
+        known, frozenset(vanished), options, _chunk_sizes(embedder, options), run.stages, cancel
     )
     yield Started(run.total)
     for path, reason in found.rejected:
         yield run.finish(str(path), "failed", error=reason)
-    items = _ahead(found.files, reader.prepare, options.prefetch, cancel, run.stages)
+    items = _ahead(
+        found.files,
+        reader.prepare,
+        options.prefetch,
+        cancel,
+        run.stages,
+        reader.stop,
+        reader.progress,
+    )
     try:
         for item in items:
+            if isinstance(item, FileReading):
+                yield item
+                # The reader is slow (OCR): store what waits meanwhile, so that those
+                # files are done, and not read again, if the run ends here.
+                yield from run.flush(cancel)
+                continue
             cancel.raise_if_cancelled()
             space.settled += 1
             yield from _settle(item, run, cancel, reader, vanished, moved_from)

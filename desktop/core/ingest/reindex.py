@@ -17,7 +17,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from desktop.core.embeddings.base import Embedder, embedder_identity, embedder_source
-from desktop.core.ingest.pipeline import FileDone, IngestOptions, Started, Summary, ingest
+from desktop.core.ingest.pipeline import (
+    FileDone,
+    FileReading,
+    IngestOptions,
+    Started,
+    Summary,
+    ingest,
+)
 from desktop.core.progress import CancelToken
 from desktop.core.store.milvus import SCHEMA, MilvusStore
 
@@ -143,7 +150,7 @@ class ReindexSummary:
         }
 
 
-ReindexEvent = Planned | Started | FileDone | ReindexSummary
+ReindexEvent = Planned | Started | FileReading | FileDone | ReindexSummary
 
 
 def reindex(
