@@ -63,3 +63,24 @@ def test_cjk_quotes_verify_across_the_spaces_and_breaks_a_pdf_puts_between_chara
 def test_a_cjk_sentence_end_needs_no_space_after_it() -> None:
     text = "它说「所有数据都保存在内存中」。另一个说法正确[1]。"
     assert verify_citations(text, CJK_SOURCES)[0].verified
+
+
+def test_quotes_of_ocr_text_with_odd_spacing_verify() -> None:
+    # As OCR gives it: a space before punctuation, none after a full stop, a word
+    # hyphenated at the end of a line, a line break in mid-sentence, doubled spaces.
+    ocr = (
+        "The command language of gnuplot is case sensi-\ntive , i.e. commands and\n"
+        "function names written in lowercase are not the same as those written in\n"
+        "capitals.All  command names may be abbreviated ."
+    )
+    sources = [Source(1, "scan.pdf", 22, "(OCR)", 1.0, ocr, 0, 0)]
+    answers = [
+        'Gnuplot "is case sensitive, i.e. commands and function names" differ [1].',
+        'It says "written in capitals. All command names may be abbreviated" [1].',
+        'Commands "may be abbreviated." [1]',
+    ]
+    for answer in answers:
+        (citation,) = verify_citations(answer, sources)
+        assert citation.verified, (answer, citation.problem)
+    (wrong,) = verify_citations('It "is not case sensitive at all" [1].', sources)
+    assert not wrong.verified

@@ -7,8 +7,11 @@ source's text. What fails is reported, not silently dropped.
 Quotes and sources are compared after the same normalisation: NFKC (full-width forms),
 typographic quotes, case, runs of white space as one space, and no white space next to
 a Chinese, Japanese or Korean character (PDFs and OCR put spaces and line breaks between
-them that the model does not repeat). CJK quotation marks 「」『』 count as quotes, and
-。！？ end sentences without a space after them.
+them that the model does not repeat), nor next to punctuation (OCR reads "sensitive ."
+and "end.Next", which a model quoting them tidies up), and no hyphen between two letters
+(a word hyphenated at a line's end, "sensi- tive", is one word in a quote). CJK
+quotation marks 「」『』 count as quotes, and 。！？ end sentences without a space after
+them.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u3000-
 _SPACE_BY_CJK = re.compile(f"(?<=[{_CJK}])\\s+|\\s+(?=[{_CJK}])")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_SPACE_BY_PUNCT = re.compile(r"\s*([.,;:!?()\[\]])\s*")
+_HYPHEN = re.compile(r"(?<=[^\W\d_])-\s*(?=[^\W\d_])")
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,7 @@ class Citation:
 def _norm(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = re.sub(r"\s+", " ", text).strip().lower()
+    text = _HYPHEN.sub("", _SPACE_BY_PUNCT.sub(r"\1", text))
     return _SPACE_BY_CJK.sub("", text)
 
 
