@@ -499,11 +499,9 @@ class MainWindow(QMainWindow):
         from desktop.core.ingest import pipeline
 
         progress = self.sidebar.library.progress
-        # Per-batch progress within a file, once the core yields it (see README, Layout).
-        embedded = getattr(pipeline, "ChunksEmbedded", None)
         if isinstance(event, pipeline.Started):
             progress.started(event.total_files)
-        elif embedded is not None and isinstance(event, embedded):
+        elif isinstance(event, pipeline.ChunksEmbedded):  # within a file, per embedded slice
             progress.chunks_embedded(event.path, event.done, event.total)
             self.status.set_activity(
                 f"Indexing {Path(event.path).name}: {event.done:,}/{event.total:,} chunks"

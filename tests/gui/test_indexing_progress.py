@@ -1,35 +1,17 @@
-"""Indexing progress moves within a file and its ETA counts chunks, not files.
-
-The core's ingestion yields Started and FileDone; per-batch progress within a file comes
-as ``desktop.core.ingest.pipeline.ChunksEmbedded(path, done, total)`` (the chunks of that
-file embedded so far, of all its chunks) once the pipeline yields it. Until then the
-window handles it when present; here a stand-in of that shape is put in the pipeline
-module and the window is fed the events an ingestion of a large PDF would give.
-"""
+"""Indexing progress moves within a file and its ETA counts chunks, not files: the core
+yields ``ChunksEmbedded(path, done, total)`` after each embedded slice of a file."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from pytestqt.qtbot import QtBot
 
-from desktop.core.ingest import pipeline
-from desktop.core.ingest.pipeline import FileDone, Started
+from desktop.core.ingest.pipeline import ChunksEmbedded, FileDone, Started
 from desktop.core.paths import Paths
 from desktop.gui.library_panel import BAR_STEPS, IndexingProgress
 from desktop.gui.main_window import MainWindow
-
-
-@dataclass(frozen=True)
-class ChunksEmbedded:
-    """The event the window expects from the pipeline after each embedded batch."""
-
-    path: str
-    done: int
-    total: int
 
 
 def test_the_bar_moves_within_a_file_and_the_eta_counts_chunks(qtbot: QtBot) -> None:
@@ -60,9 +42,8 @@ def test_the_bar_moves_within_a_file_and_the_eta_counts_chunks(qtbot: QtBot) -> 
 
 
 def test_the_window_shows_per_batch_events_from_the_pipeline(
-    qtbot: QtBot, fathom_home: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, fathom_home: Path
 ) -> None:
-    monkeypatch.setattr(pipeline, "ChunksEmbedded", ChunksEmbedded, raising=False)
     window = MainWindow(Paths(fathom_home), autostart=False)
     qtbot.addWidget(window)
     progress = window.sidebar.library.progress

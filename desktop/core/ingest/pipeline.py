@@ -112,7 +112,17 @@ class Summary:
         }
 
 
-IngestEvent = Started | FileReading | FileDone | Summary
+@dataclass(frozen=True)
+class ChunksEmbedded:
+    """``done`` of the ``total`` chunks of ``path`` are embedded (not stored yet): yielded
+    after each slice of at most EMBED_BATCH_CHUNKS, so a long file's progress moves."""
+
+    path: str
+    done: int
+    total: int
+
+
+IngestEvent = Started | FileReading | ChunksEmbedded | FileDone | Summary
 
 
 @dataclass
@@ -344,13 +354,20 @@ class _Run:
     def pending_chunks(self) -> int:
         return sum(len(p.chunks) for p in self.pending)
 
-    def flush(self, cancel: CancelToken) -> Iterator[FileDone]:
+    def flush(self, cancel: CancelToken) -> Iterator[ChunksEmbedded | FileDone]:
         batch, self.pending = self.pending, []
         texts = [c.embedding_text() for p in batch for c in p.chunks]
         self.writing = len(texts)
-        t0 = time.perf_counter()
-        vectors: Sequence[object] = self.embedder.encode_documents(texts) if texts else []
-        self.stages["embed"] += time.perf_counter() - t0
+        vectors: list[object] = []
+        # Embedded slice by slice: progress within a long file, and a cancel between slices.
+        for start in range(0, len(texts), EMBED_BATCH_CHUNKS):
+            cancel.raise_if_cancelled()
+            t0 = time.perf_counter()
+            vectors.extend(
+                self.embedder.encode_documents(texts[start : start + EMBED_BATCH_CHUNKS])
+            )
+            self.stages["embed"] += time.perf_counter() - t0
+            yield from _embedded(batch, start, len(vectors))
         offset = 0
         for p in batch:
             cancel.raise_if_cancelled()
@@ -365,6 +382,16 @@ class _Run:
 
     def timed(self, stage: str, since: float) -> None:
         self.stages[stage] += time.perf_counter() - since
+
+
+def _embedded(batch: Sequence[_Pending], start: int, end: int) -> Iterator[ChunksEmbedded]:
+    """Progress of each file of the batch with chunks among texts[start:end]."""
+    offset = 0
+    for p in batch:
+        n = len(p.chunks)
+        if n and offset < end and offset + n > start:
+            yield ChunksEmbedded(p.record.path, min(n, end - offset), n)
+        offset += n
 
 
 CHARS_PER_TOKEN = 4  # for embedders that do not expose their tokenizer
@@ -544,7 +571,7 @@ def _settle(
     reader: _Reader,
     vanished: dict[str, str],
     moved_from: set[str],
-) -> Iterator[FileDone]:
+) -> Iterator[ChunksEmbedded | FileDone]:
     """On the writer's thread: record what the reader found about one file."""
     name, old, store = str(item.path), item.old, run.store
     run.summary.bytes_read += item.size

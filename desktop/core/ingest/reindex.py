@@ -18,6 +18,7 @@ from pathlib import Path
 
 from desktop.core.embeddings.base import Embedder, embedder_identity, embedder_source
 from desktop.core.ingest.pipeline import (
+    ChunksEmbedded,
     FileDone,
     FileReading,
     IngestOptions,
@@ -150,7 +151,7 @@ class ReindexSummary:
         }
 
 
-ReindexEvent = Planned | Started | FileReading | FileDone | ReindexSummary
+ReindexEvent = Planned | Started | FileReading | ChunksEmbedded | FileDone | ReindexSummary
 
 
 def reindex(
