@@ -95,9 +95,9 @@ def open_in_system_viewer(url: QUrl) -> bool:
 def verified_quotes(answer: str, number: int) -> list[str]:
     """The passages the answer quotes next to citation [number] (as the citation check
     reads them)."""
-    from desktop.core.rag.citations import _quotes_by_number  # the check's own reading
+    from desktop.core.rag.citations import quotes_by_number
 
-    return list(_quotes_by_number(answer).get(number, []))
+    return list(quotes_by_number(answer).get(number, []))
 
 
 def short_location(source: dict[str, Any]) -> str:

@@ -76,7 +76,7 @@ def cited_numbers(answer: str) -> list[int]:
     return list(seen)
 
 
-def _quotes_by_number(answer: str) -> dict[int, list[str]]:
+def quotes_by_number(answer: str) -> dict[int, list[str]]:
     """Quoted passages and the numbers cited in the same sentence."""
     out: dict[int, list[str]] = {}
     for sentence in _SENTENCE_END.split(answer):
@@ -90,7 +90,7 @@ def _quotes_by_number(answer: str) -> dict[int, list[str]]:
 
 def verify_citations(answer: str, sources: Sequence[Source]) -> list[Citation]:
     by_rank = {s.rank: s for s in sources}
-    quotes = _quotes_by_number(answer)
+    quotes = quotes_by_number(answer)
     result: list[Citation] = []
     for n in cited_numbers(answer):
         source = by_rank.get(n)
