@@ -105,6 +105,13 @@ def test_images_in_english_and_chinese_are_read_offline(offline: None) -> None:
     assert [(s.page, s.ocr) for s in doc.sections] == [(1, True)]
     jpeg = read_image("note.jpg", encoded(png, "JPEG", quality=80))
     assert "roof ridge" in _words(jpeg.text)
+    # Its ONNX Runtime sessions were built with threads that do not spin (ocr._no_spinning).
+    from desktop.core.ingest.readers import ocr
+
+    for step in (ocr._engine.text_det, ocr._engine.text_rec):
+        options = step.session.session.get_session_options()
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
+        assert options.intra_op_num_threads == ocr.OCR_THREADS
     cjk = next((f for f in CJK_FONTS if f.is_file()), None)
     if cjk is None:
         pytest.skip("no Chinese font installed (fonts-wqy-microhei) to draw the test image")
