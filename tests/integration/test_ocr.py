@@ -289,3 +289,15 @@ def test_bad_inputs_fail_alone_and_finished_files_are_not_read_again(
         assert calls == []  # nothing OCR'd twice
     finally:
         store.close()
+
+
+def test_a_page_scanned_upside_down_is_read_the_right_way_up() -> None:
+    font = ImageFont.truetype(str(FONT), 36)
+    lines = [
+        "Fold the bracket along the dotted line and",
+        "fasten it to the mast with the two clamps.",
+        "Tighten the nuts by hand, then a quarter turn.",
+    ]
+    page = text_image(lines, font, (1200, 320)).rotate(180)
+    doc = read_image("upside-down.png", encoded(page, "PNG"))
+    assert _words(doc.text) == _words(" ".join(lines))

@@ -5,11 +5,12 @@ recognition, which read Chinese and English; Apache-2.0). Fathom names their fil
 itself, so RapidOCR never reaches for its downloader, and says what is missing when a
 file is not there. RapidOCR's per-line direction classifier is off: on the gnuplot
 manual's pages it turned a few upright lines upside down and read them as noise (99.6% of
-words right without it, 94-97% with it, at every resolution tried), and upright pages are
-what scanners and PDFs give. The engine is built on
-the first image that needs it (about a second; the module is not even imported before)
-and kept for the process; ONNX Runtime computes with at most ``OCR_THREADS`` threads, so
-OCR on the reader thread leaves the embedder room.
+words right without it, 94-97% with it, at every resolution tried); a page read with low
+confidence is read upside down as well instead, and the better reading kept.
+
+The engine is built on the first image that needs it (about a second; the module is not
+even imported before) and kept for the process. ONNX Runtime computes with at most
+``OCR_THREADS`` threads, which do not spin while they wait (``_no_spinning``).
 
 Lines come back in reading order, top to bottom and left to right; a gap taller than a
 line between two lines starts a new paragraph (a blank line), as chunking cuts there.
@@ -45,6 +46,9 @@ OCR_THREADS = max(1, min(4, _cpus()))
 MAX_SIDE = 2000
 # The bundled model files (rapidocr 3.10), by RapidOCR's configuration section.
 MODEL_FILES = {"Det": "PP-OCRv6_det_small.onnx", "Rec": "PP-OCRv6_rec_small.onnx"}
+# Mean line confidence under which a page is read upside down as well: gnuplot manual
+# pages read 0.99 upright, 0.5-0.7 upside down (nonsense that passes RapidOCR's own 0.5).
+TURN_BELOW = 0.8
 PARAGRAPH_GAP = 0.9  # a gap between lines over this many line heights starts a paragraph
 
 _lock = threading.Lock()
@@ -117,19 +121,35 @@ def _no_spinning() -> None:
 
 
 def ocr_image(image: NDArray[np.uint8]) -> str:
-    """The text of a grey (height, width) or RGB (height, width, 3) image; "" when it shows none.
+    """The text of a grey (height, width) or RGB (height, width, 3) image; "" when it shows
+    none. A page whose lines are read with low confidence is read upside down too, and
+    the better reading kept (a sheet fed into the scanner the wrong way round).
 
     Raises ReadError when OCR is not available or fails on this image."""
     with _lock:  # one page at a time: RapidOCR keeps per-call state
         engine = _load()
-        try:
-            result = engine(image)
-        except Exception as exc:
-            raise ReadError(f"OCR failed: {reason(exc)}") from exc
+        text, score = _read(engine, image)
+        if text and score < TURN_BELOW:
+            turned, turned_score = _read(engine, image[::-1, ::-1].copy())
+            if turned_score > score:
+                text = turned
+    return text
+
+
+def _read(engine: Any, image: NDArray[np.uint8]) -> tuple[str, float]:
+    """The image's text and the mean confidence of its lines, weighted by their length."""
+    try:
+        result = engine(image)
+    except Exception as exc:
+        raise ReadError(f"OCR failed: {reason(exc)}") from exc
     boxes, texts = getattr(result, "boxes", None), getattr(result, "txts", None)
-    if boxes is None or not texts:
-        return ""
-    return lay_out([[(float(x), float(y)) for x, y in box] for box in boxes], list(texts))
+    scores = getattr(result, "scores", None)
+    if boxes is None or not texts or scores is None:
+        return "", 0.0
+    sizes = [max(1, len(t.strip())) for t in texts]
+    score = sum(float(c) * n for c, n in zip(scores, sizes, strict=True)) / sum(sizes)
+    corners = [[(float(x), float(y)) for x, y in box] for box in boxes]
+    return lay_out(corners, list(texts)), score
 
 
 def lay_out(boxes: Sequence[Sequence[tuple[float, float]]], texts: Sequence[str]) -> str:
