@@ -43,8 +43,9 @@ ENGINES = ("pdfium", "pypdf")
 OCR_BELOW = 32
 # Render scale for OCR (1 = 72 dpi): 144 dpi. On the gnuplot manual's 10-point text, words
 # read right stop improving at about 90 dpi (72: 97.9%, 90: 99.5%, 108 to 180: 99.6%); 144
-# keeps that margin for print down to 6 points, and costs only in detection (about 15% of
-# a page's OCR time; recognition, the rest, does not depend on the resolution).
+# keeps that margin for print down to 6 points (footnotes, scans of small print). It costs
+# in detection only (recognition does not depend on the resolution): 4.3 s a page against
+# 3.4 at 108 dpi on 2 cores (tests/bench/bench_ocr.py).
 OCR_SCALE = 2.0
 
 # Per page: its text, whether OCR read it; then the outline marks by page.
