@@ -101,14 +101,16 @@ def load_text(
     indexed: str | Exception | None,
     cancel: CancelToken,
 ) -> TextShown:
-    from desktop.core.ingest.readers import ReadError, reader_for
+    from desktop.core.ingest.readers import IMAGE_SUFFIXES, ReadError, reader_for
 
     check, data = check_file(path, indexed)
     passage = str(source.get("text", ""))
     text = passage
     heading_lines: list[tuple[int, int]] = []
     span: tuple[int, int] | None = None
-    if data is not None:
+    # An image's text comes from OCR, seconds a page: reading it again to show one passage
+    # would take minutes for a long TIFF. Its stored passage is shown instead.
+    if data is not None and path.suffix.lower() not in IMAGE_SUFFIXES:
         reader = reader_for(path)
         try:
             if reader is None:

@@ -236,3 +236,29 @@ def test_a_moved_or_changed_file_is_said_so_not_highlighted_in_the_wrong_place(
     assert viewer.state == "missing" and "moved or deleted" in viewer.notice.text()
     assert viewer.stack.currentWidget() is viewer.passage
     assert viewer.passage.toPlainText() == pdf_source.text  # the passage as indexed
+
+
+def test_an_image_source_shows_its_stored_passage_without_ocr_again(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading an image means OCR, seconds a page: the viewer shows the indexed passage."""
+    from PIL import Image
+
+    from desktop.core.ingest import readers
+    from desktop.core.progress import CancelToken
+    from desktop.gui import source_loader
+
+    scan = tmp_path / "scan.png"
+    Image.new("L", (40, 20), 255).save(scan)
+
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the image was read again")
+
+    monkeypatch.setattr(readers, "reader_for", no_reading)
+    passage = "Reset the module and hold the RESET button for five seconds."
+    source = {"text": passage, "start": 120, "end": 120 + len(passage), "page": 1}
+    shown = source_loader.load_text(scan, source, (), None, CancelToken())
+    assert shown.document.toPlainText() == passage
+    assert shown.span is not None and shown.span[0] == 0
+    assert shown.span[1] >= len(passage) - 1  # its words, the closing stop aside
+    shown.document.deleteLater()
