@@ -488,21 +488,12 @@ def embedding_folder(repo_id: str, cache_dir: Path) -> Path:
     with ``refs/main`` naming the commit, so the hub's own offline lookup finds them.
     """
     import huggingface_hub
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
+    from huggingface_hub.errors import HfHubHTTPError
     from huggingface_hub.utils import httpx  # type: ignore[attr-defined]
 
-    try:
-        return Path(
-            huggingface_hub.snapshot_download(
-                repo_id,
-                allow_patterns=EMBEDDING_FILES,
-                ignore_patterns=EMBEDDING_SKIP,
-                cache_dir=cache_dir,
-                local_files_only=True,
-            )
-        )
-    except LocalEntryNotFoundError:
-        pass
+    cached = cached_model_folder(repo_id, cache_dir)
+    if cached is not None:
+        return cached
     try:
         if hub_offline():
             raise DownloadError("Fathom is offline (HF_HUB_OFFLINE is set).")
