@@ -49,6 +49,16 @@ def _fingerprint(path: Path) -> str:
     return h.hexdigest()[:12]
 
 
+def cpu_session(onnx_path: Path, threads: int | None = None) -> Any:
+    """An ONNX Runtime session on the CPU with ``threads`` (default: one per core), quiet."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads or os.cpu_count() or 1
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+
+
 TOKENIZE_PIECE_CHARS = 16_384
 DOCUMENT_PROMPT_NAMES = ("document", "passage", "corpus")  # sentence-transformers' order
 
@@ -113,7 +123,6 @@ class OnnxEmbedder:
                 "It needs tokenizer.json and onnx/model.onnx, as the hub's "
                 "sentence-transformers/all-MiniLM-L6-v2 publishes them.",
             )
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.model_id = model_id or f"{self.folder.name}@{_fingerprint(onnx_path)}"
@@ -129,12 +138,7 @@ class OnnxEmbedder:
         self._pooling = self._pooling_mode()
         self.query_prompt, self.document_prompt = model_prompts(self.folder, prompts)
         self._prompt_tokens = self._tokens_added(self.document_prompt)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        options.log_severity_level = 3
-        self._session = ort.InferenceSession(
-            str(onnx_path), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = cpu_session(onnx_path, threads)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._dim = int(_read_json(self.folder / "config.json").get("hidden_size", 0))
         if not self._dim:

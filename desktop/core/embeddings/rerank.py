@@ -11,13 +11,13 @@ and ``onnx/model.onnx`` whose output is one logit per pair (or two, of which the
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
+from desktop.core.embeddings.onnx import cpu_session
 from desktop.core.errors import ModelError
 
 ONNX_FILES = ("onnx/model.onnx", "model.onnx")
@@ -54,7 +54,6 @@ class OnnxReranker:
                 "It needs tokenizer.json and onnx/model.onnx, as the hub's "
                 "cross-encoder/ms-marco-MiniLM-L6-v2 publishes them.",
             )
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.model_id = model_id or self.folder.name
@@ -62,13 +61,8 @@ class OnnxReranker:
         self._tokenizer = Tokenizer.from_file(str(tok_path))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_tokens, strategy="only_second")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or os.cpu_count() or 1
-        options.log_severity_level = 3
         try:
-            self._session = ort.InferenceSession(
-                str(onnx_path), options, providers=["CPUExecutionProvider"]
-            )
+            self._session = cpu_session(onnx_path, threads)
         except Exception as exc:  # a truncated or foreign file
             raise ModelError(
                 f"The reranker {onnx_path} could not be loaded: {exc}",
