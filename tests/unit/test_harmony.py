@@ -1,4 +1,4 @@
-"""Tests for desktop.core.harmony: prompt rendering and streamed-output parsing."""
+"""Tests for desktop.core.llm.harmony: prompt rendering and streamed-output parsing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from desktop.core.harmony import (
+from desktop.core.llm.harmony import (
     AnswerText,
     Commentary,
     Event,

@@ -303,7 +303,7 @@ class LlamaCppModel:
     def _prompt(self, llm: Any, decoder: Any, req: _Request) -> tuple[list[int], Any, list[int]]:
         """Prompt tokens, the reader for the output, and extra stop tokens."""
         if self.harmony:
-            from desktop.core.harmony import render_prompt
+            from desktop.core.llm.harmony import render_prompt
 
             text = render_prompt(
                 req.messages, reasoning_effort=req.params.reasoning_effort, tools=req.tools

@@ -1,7 +1,9 @@
 """Prompts for GGUF chat models: harmony for gpt-oss, the GGUF's template otherwise.
 
-A ``PromptPlan`` says how to turn a conversation into prompt text and how to read the
-generated pieces back into events, so the decode loop stays the same for every model.
+The backend renders the prompt (``harmony.render_prompt`` for gpt-oss, the GGUF's chat
+template or a fallback format otherwise) and pairs it with a reader: ``HarmonyReader`` or
+``TemplateReader`` turns the generated pieces back into events (``feed``/``close``/``done``),
+so the decode loop stays the same for every model.
 """
 
 from __future__ import annotations
@@ -118,7 +120,7 @@ class HarmonyReader:
     special_pieces = True
 
     def __init__(self, prefill: str = "") -> None:
-        from desktop.core.harmony import HarmonyStreamParser
+        from desktop.core.llm.harmony import HarmonyStreamParser
 
         self._utf8 = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self._parser = HarmonyStreamParser()
@@ -127,7 +129,7 @@ class HarmonyReader:
             self._parser.feed(prefill)
 
     def _map(self, events: Sequence[object]) -> list[ModelEvent]:
-        from desktop.core.harmony import Commentary, ParseError
+        from desktop.core.llm.harmony import Commentary, ParseError
 
         out: list[ModelEvent] = []
         for e in events:
