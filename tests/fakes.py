@@ -12,21 +12,32 @@ import random
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from desktop.core.llm.base import GenerationParams, Message, ModelEvent, Tool, Usage
+from desktop.core.llm.base import (
+    Capabilities,
+    GenerationParams,
+    Message,
+    ModelEvent,
+    Tool,
+    Usage,
+)
 from desktop.core.llm.prompting import HarmonyReader
 from desktop.core.progress import CancelToken
 
 
 class ScriptedHarmonyModel:
     name = "scripted-gpt-oss"
-    supports_tools = True
-    reasoning = True
+    capabilities = Capabilities(tools=True, reasoning=True, device="CPU")
+    loaded = True  # nothing to load
+    load_fraction = 1.0
 
     def __init__(self, replies: Sequence[str], *, context_length: int = 8192, seed: int = 7):
         self.replies = list(replies)
         self.context_length = context_length
         self.calls: list[dict[str, Any]] = []  # what each call was given
         self._rng = random.Random(seed)
+
+    def wait_loaded(self, timeout: float | None = None) -> None:
+        pass
 
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 4)

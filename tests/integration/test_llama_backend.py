@@ -37,7 +37,9 @@ def test_streams_pieces_and_reports_usage(model: LlamaCppModel) -> None:
     assert end.reason in ("stop", "length")
     assert "<end_of_turn>" not in "".join(texts)
     assert model.count_tokens("hello world") in (2, 3)
-    assert not model.supports_tools and not model.reasoning
+    caps = model.capabilities  # gemma3 through its own chat template: no tools, no reasoning
+    assert (caps.tools, caps.reasoning, caps.exact_token_count) == (False, False, True)
+    assert model.loaded and model.load_fraction == 1.0
 
 
 def test_same_prompt_same_answer_when_greedy(model: LlamaCppModel) -> None:

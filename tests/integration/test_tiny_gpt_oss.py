@@ -96,7 +96,7 @@ def test_fathom_streams_it_through_harmony(tiny_gpt_oss: Path, cpu_moe_layers: i
     model = LlamaCppModel(tiny_gpt_oss, options)
     try:
         assert model.harmony and model.chat_format is None
-        assert model.supports_tools and model.reasoning
+        assert model.capabilities.tools and model.capabilities.reasoning
         events = list(model.stream([{"role": "user", "content": "hi"}], GREEDY))
         assert isinstance(events[-1], Usage)
         assert any(isinstance(e, TurnEnd) for e in events)

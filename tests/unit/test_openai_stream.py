@@ -9,6 +9,7 @@ import pytest
 from desktop.core.errors import ModelError
 from desktop.core.llm.base import (
     AnswerText,
+    Capabilities,
     GenerationParams,
     Reasoning,
     ToolCall,
@@ -137,7 +138,9 @@ def test_request_body_for_gpt_oss_with_tools_and_effort() -> None:
     assert body["reasoning_effort"] == "high"
     assert body["max_tokens"] > 100  # room for the reasoning
     assert body["tools"] == [{"type": "function", "function": SEARCH_TOOL}]
-    assert model.supports_tools and model.reasoning
+    assert model.capabilities == Capabilities(tools=True, reasoning=True, device="remote")
+    assert model.loaded and model.load_fraction == 1.0
+    model.wait_loaded()  # a server's model: nothing to wait for
 
 
 def test_request_body_for_a_plain_model_with_a_schema() -> None:
@@ -149,7 +152,7 @@ def test_request_body_for_a_plain_model_with_a_schema() -> None:
     assert body["max_tokens"] == 64
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["schema"] == schema
-    assert not model.supports_tools
+    assert not model.capabilities.tools and not model.capabilities.reasoning
     assert model.base_url == "http://127.0.0.1:9/v1"
 
 
@@ -188,7 +191,7 @@ def test_services_pick_the_server_backend_with_the_key_from_the_environment(
     assert model._key == "sk-env"
     flags = services.chat_model(llm_url="http://other:1234/v1", llm_model="qwen3")
     assert isinstance(flags, OpenAICompatModel)
-    assert (flags.base_url, flags.model, flags.supports_tools) == (
+    assert (flags.base_url, flags.model, flags.capabilities.tools) == (
         "http://other:1234/v1",
         "qwen3",
         False,

@@ -59,26 +59,52 @@ class GenerationParams:
 
 
 Tool = dict[str, Any]  # {"name", "description", "parameters": JSON schema}
+Device = Literal["CPU", "GPU", "remote"]
 
 
-class ChatModel(Protocol):
+@dataclass(frozen=True)
+class Capabilities:
+    """What a chat model can do, as its backend declares it (nothing probes a model for
+    members it may lack)."""
+
+    tools: bool = False  # it calls the tools it is given (the library search); else ignores them
+    reasoning: bool = False  # it reasons before answering (that needs room in the context too)
+    exact_token_count: bool = False  # count_tokens uses its own vocabulary; else an estimate
+    device: Device = "remote"  # where it runs: on this computer's CPU or GPU, or a server
+
+
+class ModelLoading(Protocol):
+    """How a model says that it is loading and how far it got: a local model loads on its
+    own thread once it is made; a model on a server is loaded already."""
+
+    @property
+    def loaded(self) -> bool:
+        """Loading has ended (``wait_loaded`` says whether it failed)."""
+        ...
+
+    @property
+    def load_fraction(self) -> float:
+        """How much is loaded, 0.0 to 1.0."""
+        ...
+
+    def wait_loaded(self, timeout: float | None = None) -> None:
+        """Block until the model is loaded (or ``timeout`` s); raise what loading raised."""
+        ...
+
+
+class ChatModel(ModelLoading, Protocol):
     """A model that streams events for a conversation of ``{"role", "content"}`` messages.
 
     Messages may also be ``{"role": "assistant", "content", "tool_calls": [{"name",
     "arguments"}]}`` and ``{"role": "tool", "name", "content"}`` in a tool round. Models
-    whose ``supports_tools`` is False ignore ``tools``.
+    without the ``tools`` capability ignore ``tools``.
     """
 
     @property
     def name(self) -> str: ...
 
     @property
-    def supports_tools(self) -> bool: ...
-
-    @property
-    def reasoning(self) -> bool:
-        """Whether the model reasons before answering (its reasoning needs room too)."""
-        ...
+    def capabilities(self) -> Capabilities: ...
 
     @property
     def context_length(self) -> int: ...

@@ -27,6 +27,7 @@ from typing import Any
 from desktop.core.errors import ModelError
 from desktop.core.llm.base import (
     REASONING_RESERVE,
+    Capabilities,
     GenerationParams,
     Message,
     ModelEvent,
@@ -173,12 +174,15 @@ class LlamaCppModel:
         return str(self.metadata.get("general.name") or self.path.stem)
 
     @property
-    def supports_tools(self) -> bool:
-        return self.harmony
-
-    @property
-    def reasoning(self) -> bool:
-        return self.harmony
+    def capabilities(self) -> Capabilities:
+        """gpt-oss calls tools and reasons; counts are exact (its own vocabulary)."""
+        on_gpu = self.options.n_gpu_layers != 0  # -1: every layer
+        return Capabilities(
+            tools=self.harmony,
+            reasoning=self.harmony,
+            exact_token_count=True,
+            device="GPU" if on_gpu else "CPU",
+        )
 
     @property
     def context_length(self) -> int:

@@ -33,6 +33,7 @@ from desktop.core.errors import Cancelled, ModelError
 from desktop.core.llm.base import (
     REASONING_RESERVE,
     AnswerText,
+    Capabilities,
     GenerationParams,
     Message,
     ModelEvent,
@@ -372,12 +373,17 @@ class OpenAICompatModel:
         return self.model
 
     @property
-    def supports_tools(self) -> bool:
-        return self._tools
+    def capabilities(self) -> Capabilities:
+        """Tools as configured, reasoning for the models known to reason, token counts
+        estimated (the server's vocabulary is not at hand)."""
+        return Capabilities(tools=self._tools, reasoning=is_reasoning_model(self.model))
 
-    @property
-    def reasoning(self) -> bool:
-        return is_reasoning_model(self.model)
+    # the server holds the model: loaded already (ModelLoading)
+    loaded = True
+    load_fraction = 1.0
+
+    def wait_loaded(self, timeout: float | None = None) -> None:
+        pass
 
     @property
     def context_length(self) -> int:
@@ -430,7 +436,7 @@ class OpenAICompatModel:
             "temperature": params.temperature,
             "stream_options": {"include_usage": True},
         }
-        if self.reasoning:
+        if self.capabilities.reasoning:
             body["reasoning_effort"] = params.reasoning_effort
             max_tokens += REASONING_RESERVE[params.reasoning_effort]  # reasoning counts too
         body["max_tokens"] = max_tokens

@@ -118,7 +118,8 @@ class _Run:
         self.seen: set[tuple[str, int, int]] = set()
 
     def reserve(self) -> int:
-        extra = REASONING_RESERVE[self.params.reasoning_effort] if self.model.reasoning else 0
+        reasons = self.model.capabilities.reasoning
+        extra = REASONING_RESERVE[self.params.reasoning_effort] if reasons else 0
         return self.params.max_tokens + extra
 
     def search(self, query: str, k: int, messages: Sequence[Message]) -> list[Source]:
@@ -204,7 +205,7 @@ def answer(
         yield result
         return
     run = _Run(store, embedder, model, params, mode, cancel, within, reranker)
-    if model.supports_tools and params.json_schema is None:
+    if model.capabilities.tools and params.json_schema is None:
         yield from _with_tools(run, question, history, top_k, max_searches)
     else:
         base = build_messages(question, [], history)
