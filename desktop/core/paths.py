@@ -54,10 +54,6 @@ class Paths:
     def chats_db(self) -> Path:
         return self.base / "chats.sqlite3"
 
-    @property
-    def logs_dir(self) -> Path:
-        return self.base / "logs"
-
     def ensure(self) -> Paths:
         self.base.mkdir(parents=True, exist_ok=True)
         return self

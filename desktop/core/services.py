@@ -16,7 +16,7 @@ from desktop.core.errors import ConfigError, ModelError
 from desktop.core.llm.base import ChatModel, GenerationParams
 from desktop.core.llm.hardware import Plan, detect_machine, model_shape, plan
 from desktop.core.llm.llama_cpp import LlamaCppModel, LlamaOptions, read_model_header
-from desktop.core.modelhub.catalog import DEFAULT_CHAT, installed_ggufs, known_embedding
+from desktop.core.modelhub.catalog import active_chat_path, known_embedding
 from desktop.core.paths import Paths
 from desktop.core.secrets import get_secret
 from desktop.core.settings import Settings, load_settings
@@ -161,20 +161,7 @@ class Services:
     # --- chat model -----------------------------------------------------------------------
 
     def chat_model_path(self, override: str | None = None) -> Path:
-        llm = self.settings.llm
-        chosen = override or (llm.model if llm.backend == "llama_cpp" else "")  # else: a name
-        if chosen:
-            return Path(chosen).expanduser()
-        default = self.paths.models_dir / DEFAULT_CHAT.filename
-        if default.exists():
-            return default
-        present = installed_ggufs(self.paths.models_dir)
-        if present:
-            return present[0]
-        raise ModelError(
-            "No chat model is installed.",
-            "Run 'fathom models pull' to download gpt-oss-20b, or pass --model PATH to a GGUF.",
-        )
+        return active_chat_path(self.settings, self.paths.models_dir, override)
 
     def model_plan(self, path: Path, metadata: dict[str, Any] | None = None) -> Plan:
         """How the chat model will run here: settings left at auto are decided from this

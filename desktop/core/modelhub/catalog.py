@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from desktop.core.errors import ModelError
+from desktop.core.settings import Settings
+
 
 @dataclass(frozen=True)
 class HubFile:
@@ -88,4 +91,23 @@ def installed_embeddings(hub_cache: Path) -> list[str]:
         d.name.removeprefix("models--").replace("--", "/")
         for d in hub_cache.glob("models--*")
         if any(d.glob("snapshots/*/onnx/model.onnx"))
+    )
+
+
+def active_chat_path(settings: Settings, models_dir: Path, override: str | None = None) -> Path:
+    """The GGUF file that runs: ``override``, else the one ``llm.model`` names, else the
+    default download, else the first GGUF in Fathom's model folder."""
+    llm = settings.llm
+    chosen = override or (llm.model if llm.backend == "llama_cpp" else "")  # else: a name
+    if chosen:
+        return Path(chosen).expanduser()
+    default = models_dir / DEFAULT_CHAT.filename
+    if default.exists():
+        return default
+    present = installed_ggufs(models_dir)
+    if present:
+        return present[0]
+    raise ModelError(
+        "No chat model is installed.",
+        "Run 'fathom models pull' to download gpt-oss-20b, or pass --model PATH to a GGUF.",
     )

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from desktop.core.errors import Cancelled, DownloadError, ModelError
-from desktop.core.modelhub.catalog import EMBEDDING_FILES, EMBEDDING_SKIP, HubFile
+from desktop.core.modelhub.catalog import EMBEDDING_FILES, EMBEDDING_SKIP
 from desktop.core.progress import CancelToken
 
 PART_SUFFIX = ".part"
@@ -438,16 +438,6 @@ def _pause(seconds: float, cancel: CancelToken | None) -> None:
         if cancel is not None:
             cancel.raise_if_cancelled()
         time.sleep(min(left, 0.05))
-
-
-def pull_file(item: HubFile, dest_dir: Path, cancel: CancelToken | None = None) -> Path:
-    """Fetch one file into ``dest_dir`` without progress events (see ``download``)."""
-    for event in download(
-        item.repo_id, item.filename, dest_dir, revision=item.revision, cancel=cancel
-    ):
-        if isinstance(event, DownloadDone):
-            return event.path
-    raise DownloadError(f"Download of {item.repo_id}/{item.filename} ended without a file.")
 
 
 def embedding_files(names: list[str]) -> list[str]:

@@ -21,19 +21,27 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from desktop.core.errors import ModelError
 from desktop.core.llm.gguf import architecture, read_gguf_metadata
-from desktop.core.modelhub.catalog import installed_embeddings, installed_ggufs
+from desktop.core.modelhub.catalog import active_chat_path, installed_embeddings, installed_ggufs
 from desktop.core.modelhub.download import PART_SUFFIX
-from desktop.core.services import Services
-from desktop.core.settings import load_settings, save_settings, set_key
+from desktop.core.paths import Paths
+from desktop.core.settings import Settings, load_settings, save_settings, set_key
 
 Kind = Literal["chat", "embedding"]
 REGISTRY = "external.json"
 # GGUF architectures that embed or encode rather than chat.
 NOT_CHAT = {"bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "t5encoder", "clip"}
+
+
+class ModelHome(Protocol):
+    """Where Fathom's files are and the settings in use: all the model manager needs
+    (``Services`` is one). Choosing a model saves the settings file and sets ``settings``."""
+
+    paths: Paths
+    settings: Settings
 
 
 @dataclass(frozen=True)
@@ -124,11 +132,11 @@ def check_embedding_folder(path: Path) -> None:
 # --- the registry of files added by path ----------------------------------------------
 
 
-def _registry_file(services: Services) -> Path:
+def _registry_file(services: ModelHome) -> Path:
     return services.paths.models_dir / REGISTRY
 
 
-def _registry(services: Services) -> dict[str, list[str]]:
+def _registry(services: ModelHome) -> dict[str, list[str]]:
     path = _registry_file(services)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -142,7 +150,7 @@ def _registry(services: Services) -> dict[str, list[str]]:
     return {k: [str(p) for p in raw.get(k, [])] for k in ("chat", "embedding")}
 
 
-def _save_registry(services: Services, registry: dict[str, list[str]]) -> None:
+def _save_registry(services: ModelHome, registry: dict[str, list[str]]) -> None:
     path = _registry_file(services)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -173,11 +181,11 @@ def _arch(path: Path) -> str:
         return ""
 
 
-def list_models(services: Services) -> list[InstalledModel]:
+def list_models(services: ModelHome) -> list[InstalledModel]:
     """Installed chat models, then embedding models; ``active`` marks the chosen ones."""
     settings = services.settings
     try:
-        active_chat: Path | None = services.chat_model_path()
+        active_chat: Path | None = active_chat_path(settings, services.paths.models_dir)
     except ModelError:
         active_chat = None
     registry = _registry(services)
@@ -216,7 +224,7 @@ def list_models(services: Services) -> list[InstalledModel]:
     return out
 
 
-def partial_downloads(services: Services) -> list[PartialDownload]:
+def partial_downloads(services: ModelHome) -> list[PartialDownload]:
     folder = services.paths.models_dir
     if not folder.is_dir():
         return []
@@ -227,7 +235,7 @@ def partial_downloads(services: Services) -> list[PartialDownload]:
     ]
 
 
-def find_model(services: Services, name: str) -> InstalledModel:
+def find_model(services: ModelHome, name: str) -> InstalledModel:
     models = list_models(services)
     matches = [m for m in models if m.name == name or m.path.name == name]
     if not matches:
@@ -245,14 +253,14 @@ def find_model(services: Services, name: str) -> InstalledModel:
 # --- changes --------------------------------------------------------------------------
 
 
-def _choose(services: Services, key: str, value: str) -> None:
+def _choose(services: ModelHome, key: str, value: str) -> None:
     """Save one setting in the settings file (not the environment's overrides) and here."""
     file = services.paths.settings_file
     save_settings(set_key(load_settings(file, environ={}), key, value), file)
     services.settings = set_key(services.settings, key, value)
 
 
-def add_model(services: Services, path: Path | str) -> InstalledModel:
+def add_model(services: ModelHome, path: Path | str) -> InstalledModel:
     """Validate a GGUF file (chat) or an ONNX folder (embedding) and remember it."""
     path = Path(path).expanduser()
     if path.is_dir():
@@ -273,7 +281,7 @@ def add_model(services: Services, path: Path | str) -> InstalledModel:
     return next(m for m in list_models(services) if m.kind == kind and _same(m.path, path))
 
 
-def remove_model(services: Services, name: str) -> InstalledModel:
+def remove_model(services: ModelHome, name: str) -> InstalledModel:
     """Forget a model. Files in Fathom's model folder and hub cache are deleted; files
     added from elsewhere are only forgotten (they belong to you)."""
     model = find_model(services, name)
@@ -295,7 +303,7 @@ def remove_model(services: Services, name: str) -> InstalledModel:
     return model
 
 
-def use_model(services: Services, name_or_path: str | Path) -> InstalledModel:
+def use_model(services: ModelHome, name_or_path: str | Path) -> InstalledModel:
     """Make a model the active one (saved in settings). A path is validated and added."""
     candidate = Path(name_or_path).expanduser()
     if candidate.exists():

@@ -111,10 +111,6 @@ class TextBuilder:
         self._start = self._end = self._length
         self._has_body = False
 
-    @property
-    def heading_path(self) -> str:
-        return self._heading
-
     def heading(self, level: int, title: str) -> None:
         """A heading of ``level`` (smaller is higher; any integer) opens a section."""
         title = one_line(title)
