@@ -39,11 +39,11 @@ import numpy as np
 
 from desktop.core.embeddings.onnx import ONNX_FILES, OnnxEmbedder
 from desktop.core.ingest.chunking import chunk_document
-from desktop.core.ingest.document import Chunk
 from desktop.core.ingest.pipeline import STAGES, IngestOptions, Summary, _chunk_sizes, ingest
 from desktop.core.ingest.readers import ReadError, reader_for
 from desktop.core.ingest.scan import scan
 from desktop.core.store.milvus import MilvusStore
+from desktop.core.types import Chunk
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 QUERY = "How is data stored in milvus?"

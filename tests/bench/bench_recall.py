@@ -46,7 +46,6 @@ from typing import Any
 
 from desktop.core.embeddings.onnx import OnnxEmbedder
 from desktop.core.embeddings.rerank import OnnxReranker, Reranker
-from desktop.core.ingest.document import Chunk
 from desktop.core.ingest.pipeline import Summary, ingest
 from desktop.core.ingest.readers import ReadError, reader_for
 from desktop.core.ingest.scan import scan
@@ -54,6 +53,7 @@ from desktop.core.rag.retrieve import Source, retrieve
 from desktop.core.store.copy import copy_library
 from desktop.core.store.fusion import Fusion
 from desktop.core.store.milvus import FileRecord, MilvusStore, SearchMode
+from desktop.core.types import Chunk
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared"

@@ -47,7 +47,6 @@ import numpy as np
 
 from desktop.core.embeddings.base import embedder_identity, embedder_source
 from desktop.core.embeddings.onnx import OnnxEmbedder
-from desktop.core.ingest.document import Chunk
 from desktop.core.store.milvus import (
     TEXT_MAX_BYTES,
     MilvusStore,
@@ -56,6 +55,7 @@ from desktop.core.store.milvus import (
     file_key,
     search_terms,
 )
+from desktop.core.types import Chunk
 from tests.bench.bench_ingest import corpus_chunks, pin_cores, rss_mb
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"

@@ -28,8 +28,8 @@ GRPC_NOISE = re.compile(r"GOAWAY|too_many_pings|ENHANCE_YOUR_CALM|chttp2|absl::"
 # data), so pings that milvus-lite's server refuses show within seconds.
 HELD_OPEN = r"""
 import json, sys, time
-from desktop.core.ingest.document import Chunk
 from desktop.core.store import milvus
+from desktop.core.types import Chunk
 
 uri, keepalive_ms = sys.argv[1], int(sys.argv[2])
 seconds, idle = float(sys.argv[3]), float(sys.argv[4])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 SCRIPT = r"""
 import json, sys
-from desktop.core.ingest.document import Chunk
+from desktop.core.types import Chunk
 from desktop.core.store.milvus import FileRecord, MilvusStore
 
 store = MilvusStore(sys.argv[1])

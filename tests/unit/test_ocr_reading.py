@@ -10,12 +10,13 @@ import pytest
 from PIL import Image
 
 from desktop.core.ingest.chunking import chunk_document
-from desktop.core.ingest.document import Chunk, Document, Section, split_ocr_mark
+from desktop.core.ingest.document import Document, Section
 from desktop.core.ingest.readers import ReadError, read_image, read_pdf, reader_for
 from desktop.core.ingest.readers.base import TextBuilder
 from desktop.core.ingest.readers.ocr import lay_out
 from desktop.core.rag.prompt import format_source
 from desktop.core.rag.retrieve import Source
+from desktop.core.types import Chunk, split_ocr_mark
 
 BAD = Path(__file__).resolve().parents[1] / "data" / "documents" / "bad"
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 
-from desktop.core.ingest.document import Chunk, Document, Section, mark_ocr
+from desktop.core.ingest.document import Document, Section
+from desktop.core.types import Chunk, mark_ocr
 
 # Where a chunk may end, best first; the CJK marks are the full-width period, exclamation
 # and question marks, semicolon, comma and enumeration comma.

@@ -1,30 +1,9 @@
-"""What readers produce and what chunking cuts: plain data, no behaviour."""
+"""What readers produce: plain data, no behaviour. What chunking cuts from it, the
+``Chunk``, lives in ``desktop.core.types`` because the store keeps it too."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-
-_LEADING_HEADINGS = re.compile(r"\A(?:\s*#{1,6}\s+[^\n]*\n?)+")
-
-# What a chunk's heading ends with when its text was read by OCR. The store keeps a
-# chunk's heading but no flag for OCR, so the mark travels in the heading to the sources
-# people and the model see ("scan.pdf (page 3, OCR)"); ``Chunk.ocr`` says it as well.
-OCR_MARK = "(OCR)"
-
-
-def mark_ocr(heading: str) -> str:
-    """``heading`` as an OCR'd chunk carries it: the mark after it."""
-    return f"{heading} {OCR_MARK}" if heading else OCR_MARK
-
-
-def split_ocr_mark(heading: str) -> tuple[str, bool]:
-    """(heading without the OCR mark, whether it had one)."""
-    if heading == OCR_MARK:
-        return "", True
-    if heading.endswith(" " + OCR_MARK):
-        return heading[: -len(OCR_MARK) - 1], True
-    return heading, False
 
 
 @dataclass(frozen=True)
@@ -47,30 +26,3 @@ class Document:
     path: str
     text: str
     sections: list[Section] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A passage of a document, with what a citation needs to point at it.
-
-    An OCR'd passage has ``ocr`` set and its heading ends with ``OCR_MARK``."""
-
-    text: str
-    path: str
-    ordinal: int
-    start: int
-    end: int
-    heading: str = ""
-    page: int = 0
-    ocr: bool = False
-
-    def embedding_text(self) -> str:
-        """What the embedder sees: the heading path, then the passage without its own
-        heading line, so every fragment of a section carries the section's context and
-        markup such as ``####`` does not dilute the vector. The OCR mark is left out: it
-        says where the text came from, not what it is about."""
-        heading = split_ocr_mark(self.heading)[0] if self.ocr else self.heading
-        if not heading:
-            return self.text
-        body = _LEADING_HEADINGS.sub("", self.text, count=1).strip()
-        return f"{heading}\n\n{body}"

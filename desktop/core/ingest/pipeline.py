@@ -28,7 +28,6 @@ from typing import Literal
 from desktop.core.embeddings.base import Embedder, embedder_identity, embedder_source
 from desktop.core.errors import Cancelled, DiskFullError
 from desktop.core.ingest.chunking import TokenSpans, chunk_document
-from desktop.core.ingest.document import Chunk
 from desktop.core.ingest.readers import PageHook, ReadError, reader_for
 from desktop.core.ingest.scan import scan
 from desktop.core.progress import CancelToken
@@ -39,6 +38,7 @@ from desktop.core.store.milvus import (
     folder_size,
     human_size,
 )
+from desktop.core.types import Chunk
 
 FileStatus = Literal["added", "updated", "unchanged", "moved", "removed", "failed"]
 EMBED_BATCH_CHUNKS = 128

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from desktop.core.ingest.document import split_ocr_mark
 from desktop.core.llm.base import Message, Tool
 from desktop.core.rag.retrieve import Source
+from desktop.core.types import split_ocr_mark
 
 INSTRUCTIONS = (
     "You answer questions about the user's own documents. Use only the numbered sources "

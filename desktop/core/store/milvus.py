@@ -25,9 +25,9 @@ from desktop.core.errors import (
     StoreError,
     StoreLockedError,
 )
-from desktop.core.ingest.document import Chunk
 from desktop.core.lexical import lexical_text
 from desktop.core.store.fusion import Fusion, fuse
+from desktop.core.types import Chunk
 
 SearchMode = Literal["hybrid", "dense", "bm25"]
 EMBEDDING_PROPERTY = "fathom.embedding"
