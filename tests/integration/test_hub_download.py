@@ -505,11 +505,14 @@ def test_a_part_file_of_another_version_is_not_resumed(
     assert sorted(p.name for p in tmp_path.iterdir()) == [GGUF_FILE]
 
 
-def test_download_checks_free_space_first(local_hub: HubServer, tmp_path: Path) -> None:
+def test_download_checks_free_space_first(
+    local_hub: HubServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The same check as the tmpfs test, through a reported free space, on any machine."""
     usage = shutil.disk_usage(tmp_path)._replace(free=BLOB_SIZE)  # no room for the margin
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage)
     with pytest.raises(DownloadError, match="Not enough free disk space"):
-        next(download(GGUF_REPO, GGUF_FILE, tmp_path, disk_usage=lambda _: usage))
+        next(download(GGUF_REPO, GGUF_FILE, tmp_path))
     assert not _resolve_gets(local_hub, GGUF_FILE)
 
 

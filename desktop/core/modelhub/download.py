@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from desktop.core.errors import Cancelled, DownloadError, ModelError
 from desktop.core.modelhub.catalog import EMBEDDING_FILES, EMBEDDING_SKIP
@@ -196,11 +196,9 @@ def _human(n: float) -> str:
     return f"{n:.1f} GB"
 
 
-def check_free_space(
-    folder: Path, needed: int, disk_usage: Callable[[Path], Any] = shutil.disk_usage
-) -> None:
+def check_free_space(folder: Path, needed: int) -> None:
     """Refuse to start when ``needed`` bytes plus a margin do not fit in ``folder``."""
-    free = int(disk_usage(folder).free)
+    free = int(shutil.disk_usage(folder).free)
     if free < needed + DISK_MARGIN:
         raise DownloadError(
             f"Not enough free disk space in {folder}: the download needs {_human(needed)} "
@@ -231,7 +229,6 @@ def download(
     *,
     revision: str | None = None,
     cancel: CancelToken | None = None,
-    disk_usage: Callable[[Path], Any] = shutil.disk_usage,
 ) -> Generator[DownloadProgress | DownloadDone, None, None]:
     """Fetch ``filename`` of ``repo_id`` into ``dest_dir / filename``; see the module doc.
 
@@ -267,7 +264,7 @@ def download(
         part.unlink()
         have = 0
     label.write_text(digest.expected + "\n", encoding="utf-8")
-    check_free_space(final.parent, remote.size - have, disk_usage)
+    check_free_space(final.parent, remote.size - have)
     meter = _Meter(name, remote.size, have)
     if have:
         yield from _rehash(part, have, digest, meter, cancel)
