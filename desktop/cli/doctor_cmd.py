@@ -104,12 +104,17 @@ def _plan(services: Services, chat: str | None) -> dict[str, Any] | None:
         p = services.model_plan(Path(chat))
     except FathomError as exc:
         return {"error": exc.message}
+    from desktop.core.llm.hardware import plan_in_words
+
     return {
+        "in_words": plan_in_words(p),
         "summary": p.describe(),
         "n_ctx": p.n_ctx,
         "n_gpu_layers": p.n_gpu_layers,
         "cpu_moe_layers": p.cpu_moe_layers,
         "memory_gib": round(p.memory_bytes / 2**30, 2),
+        "vram_gib": round(p.vram_bytes / 2**30, 2),
+        "ram_gib": round(p.ram_bytes / 2**30, 2),
         "expected_tokens_per_s": round(p.expected_tokens_per_s, 1),
         "notes": p.notes,
     }
@@ -238,7 +243,11 @@ def run_doctor(services: Services, args: argparse.Namespace) -> int:
     print(f"Chat model: {models['chat_model'] or 'none (run: fathom models pull)'}")
     chat_plan = models["chat_model_plan"]
     if chat_plan:
-        print(f"  runs as: {chat_plan.get('summary') or chat_plan.get('error')}")
+        if "error" in chat_plan:
+            print(f"  runs as: {chat_plan['error']}")
+        else:
+            print(f"  runs as: {chat_plan['in_words']}")
+            print(f"  estimate: {chat_plan['summary']}")
         for note in chat_plan.get("notes", []):
             print(f"  note: {note}")
     for path in models["chat_models_installed"]:
