@@ -9,6 +9,7 @@ one ingestion runs at a time. Its signals carry state for the status bar and the
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -23,9 +24,11 @@ from desktop.core.embeddings.base import Embedder
 from desktop.core.errors import Cancelled, ConfigError, FathomError, StoreError
 from desktop.core.paths import Paths
 from desktop.core.progress import CancelToken
+from desktop.gui.model_owner import ModelOwner
 from desktop.gui.store_host import StoreHost, in_process
-from desktop.gui.workers import STORE_WRITES, ErrorInfo, Job, ModelOwner, run_job
+from desktop.gui.workers import STORE_WRITES, ErrorInfo, Job, run_job, show_failure
 
+log = logging.getLogger("fathom.gui")
 SAVE_EVERY_S = 0.5  # a streaming answer is saved this often (a crash loses at most this)
 WATCH_INTERVAL_S = 2.0
 
@@ -151,7 +154,12 @@ class Backend(QObject):
         self.store_detail = f"{chunks:,} chunks"
         self.store_state.emit("ready", self.store_detail)
         self.start_watching()
-        run_job(self._warm_up, on_done=lambda _r: self.warm.set(), name="fathom-warm-up")
+        run_job(
+            self._warm_up,
+            on_done=lambda _r: self.warm.set(),
+            on_failed=self._warm_up_failed,
+            name="fathom-warm-up",
+        )
 
     def _warm_up(self, cancel: CancelToken) -> None:
         """Load the embedder and the core's answer and ingestion code now, while people
@@ -168,9 +176,17 @@ class Backend(QObject):
             else:
                 self.ingest_embedder()
             store.warm_up()
-        except Exception:  # a warm-up only: the real step reports its own error
-            pass
-        freeze_heap()
+        finally:
+            freeze_heap()
+
+    def _warm_up_failed(self, info: ErrorInfo) -> None:
+        """A warm-up only: a known failure (a missing model, the store) is logged, and the
+        step that needs the part reports it when people use it; a bug shows its dialog."""
+        self.warm.set()  # nothing more is coming
+        if info.bug:
+            show_failure(info, "fathom-warm-up")  # logged there too
+        else:
+            log.warning("The warm-up failed: %s\n%s", info.message, info.details)
 
     def _store_failed(self, info: ErrorInfo) -> None:
         from desktop.core.errors import StoreLockedError
@@ -219,7 +235,7 @@ class Backend(QObject):
         if added:
             self.folders_changed.emit()
             self.start_watching()
-        return run_job(
+        return Job(
             lambda cancel: self._ingest_events(resolved, cancel),
             lane=STORE_WRITES,
             name="fathom-ingest",
@@ -271,12 +287,12 @@ class Backend(QObject):
                 unrecorded_chunking_differs=False,
             )
 
-        return run_job(work, lane=STORE_WRITES, name="fathom-rebuild-check")
+        return Job(work, lane=STORE_WRITES, name="fathom-rebuild-check")
 
     def rebuild(self) -> Job:
         """Rebuild the library with the current settings beside the one in use (questions
         keep using the old one until the switch); an interrupted rebuild resumes."""
-        return run_job(self._rebuild_events, lane=STORE_WRITES, name="fathom-rebuild")
+        return Job(self._rebuild_events, lane=STORE_WRITES, name="fathom-rebuild")
 
     def _rebuild_events(self, cancel: CancelToken) -> Iterator[object]:
         from desktop.core.ingest.reindex import ReindexSummary, reindex
@@ -313,7 +329,7 @@ class Backend(QObject):
                 store.flush()
             return len(gone)
 
-        return run_job(work, lane=STORE_WRITES, name="fathom-remove-folder")
+        return Job(work, lane=STORE_WRITES, name="fathom-remove-folder")
 
     def start_watching(self) -> None:
         """Poll the knowledge folders; a change re-syncs them (while the app runs)."""
@@ -360,7 +376,7 @@ class Backend(QObject):
             user_message_id = self.chats.add_user_message(conversation_id, question)
         history = self.chats.history(conversation_id, before=user_message_id)
         message_id = self.chats.start_answer(conversation_id)
-        job = run_job(
+        job = Job(
             lambda cancel: self._answer_events(
                 question, effort, history, message_id, cancel, within
             ),
@@ -463,7 +479,7 @@ class Backend(QObject):
             embedder = self.query_embedder(store)
             return retrieve(store, embedder, query, k, "hybrid", reranker=self.services.reranker())
 
-        return run_job(work, name="fathom-search")
+        return Job(work, name="fathom-search")
 
     def indexed_hash(self, path: str) -> str | Exception | None:
         """The content hash the library's manifest holds for ``path`` (None: not in the

@@ -352,6 +352,7 @@ class MainWindow(QMainWindow):
         job.done.connect(lambda e: self._answer_done(widget, e))
         job.failed.connect(lambda info: self._answer_failed(widget, info))
         job.cancelled.connect(lambda: self._answer_stopped(widget, message_id))
+        job.start()
         self._answering(True)
 
     def _scope_changed(self, scope: list[str]) -> None:
@@ -472,6 +473,7 @@ class MainWindow(QMainWindow):
         job.done.connect(on_done)
         job.failed.connect(self._ingest_failed)
         job.cancelled.connect(on_cancelled)
+        job.start()
         self.status.set_activity(activity)
         return job
 
@@ -490,6 +492,7 @@ class MainWindow(QMainWindow):
         job = self.backend.remove_folder(path)
         job.done.connect(lambda n: self._removed(path, n))
         job.failed.connect(lambda info: show_error(self, info))
+        job.start()
 
     def _removed(self, path: str, files: int) -> None:
         self.status.set_activity(f"Removed {Path(path).name} ({files} files) from the library")
@@ -557,7 +560,20 @@ class MainWindow(QMainWindow):
             return None
         job = self.backend.rebuild_reasons()
         job.done.connect(self._offer_rebuild)
+        job.failed.connect(self._rebuild_check_failed)
+        job.start()
         return job
+
+    def _rebuild_check_failed(self, info: ErrorInfo) -> None:
+        """The check runs by itself: its failure is said in the status bar (the store's
+        own state is beside it); a bug shows its dialog."""
+        self.status.set_activity(
+            self.tr("Could not tell whether the library needs a rebuild: {message}").format(
+                message=info.message
+            )
+        )
+        if info.bug:
+            show_error(self, info)
 
     def _offer_rebuild(self, reasons: list[str]) -> None:
         if not reasons or self.rebuild_offer is not None:
@@ -628,7 +644,14 @@ class MainWindow(QMainWindow):
         run_job(
             lambda cancel: self.backend.store(cancel).count(),
             on_done=lambda n: self.status.set_store("ready", f"{n:,} chunks"),
+            on_failed=self._store_count_failed,
+            name="fathom-store-count",
         )
+
+    def _store_count_failed(self, info: ErrorInfo) -> None:
+        self.status.set_store("failed", info.message)
+        if info.bug:
+            show_error(self, info)
 
     # --- drag and drop ---------------------------------------------------------------------------
 

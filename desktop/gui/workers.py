@@ -1,43 +1,49 @@
 """The one adapter between the core's long work and Qt: everything slow runs here.
 
-The GUI thread never calls a model, an embedder, the store or reads a file. It starts a
-``Job`` instead: the job runs ``work(cancel)`` on a worker ``QThread``; when ``work``
-returns an iterator (the core's generators), every item it yields arrives on the GUI
-thread as ``yielded``; then exactly one of ``done`` (with the last item, or ``work``'s
-return value when it is not an iterator), ``failed`` (an ``ErrorInfo``) or ``cancelled``.
+The GUI thread never calls a model, an embedder, the store or reads a file. It makes a
+``Job`` instead, wires its signals, then starts it: the job runs ``work(cancel)`` on a
+worker thread; when ``work`` returns an iterator (the core's generators), every item it
+yields arrives as ``yielded``; then exactly one of ``done`` (with the last item, or
+``work``'s return value when it is not an iterator), ``failed`` (an ``ErrorInfo``) or
+``cancelled``. Every signal is emitted on the GUI thread, in that order.
 
     job = Job(lambda cancel: ingest(paths, store, embedder, cancel=cancel), lane=STORE_WRITES)
-    job.yielded.connect(on_event)            # Started / FileDone / ... on the GUI thread
+    job.yielded.connect(on_event)          # Started / FileDone / ... on the GUI thread
     job.done.connect(on_summary)           # the last event (Summary)
-    job.failed.connect(show_error)         # ErrorInfo(message, hint, details)
+    job.failed.connect(on_failed)          # ErrorInfo(message, hint, details)
     job.start()
     job.cancel()                           # sets the CancelToken the work was given
 
-A ``lane`` (a ``Lane``) makes jobs on it run one at a time, in the order started (the
-store's writer lane, the model's lane); a job waiting for its lane can be cancelled.
+A job whose ``failed`` is connected to nothing shows the standard error dialog
+(desktop/gui/errors.py) when it fails: no failure goes unseen.
 
-``ModelOwner`` loads the chat model in the background and keeps it: one model, whose own
-thread runs every generation (``LlamaCppModel`` owns a thread); its ``state`` signal
-drives the status bar.
+A ``lane`` (a ``Lane``) is a single-thread executor: jobs on it run one at a time, in the
+order started (the store's writes, the model files). A job waiting for its turn is a
+queued call, not a thread; cancelled while it waits, it ends at once. A job without a
+lane runs on a thread of its own.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QMetaMethod, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.core.errors import Cancelled, FathomError
 from desktop.core.progress import CancelToken
 
 Work = Callable[[CancelToken], Any]
+log = logging.getLogger("fathom.gui")
 
 
 @dataclass(frozen=True)
@@ -93,40 +99,60 @@ def yield_to_gui() -> None:
 
 
 class Lane:
-    """Jobs on one lane run one after another (e.g. every write to the store)."""
+    """Jobs on one lane run one at a time, in the order started, on the lane's own thread
+    (made at its first job, nicer than the GUI thread; e.g. every write to the store)."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._jobs = 0  # started on this lane and not ended yet (waiting or running)
 
-    def acquire(self, cancel: CancelToken) -> bool:
-        """Wait for the lane; False when cancelled meanwhile."""
-        while not self._lock.acquire(timeout=0.05):
-            if cancel.cancelled:
-                return False
-        return True
+    def submit(self, run: Callable[[], None]) -> Future[None]:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(
+                    1, "fathom-" + self.name.replace(" ", "-"), initializer=yield_to_gui
+                )
+            self._jobs += 1
+            return self._executor.submit(run)
 
-    def release(self) -> None:
-        self._lock.release()
+    def ended(self) -> None:
+        """A job that was submitted ran, or was cancelled before its turn."""
+        with self._lock:
+            self._jobs -= 1
 
     @property
     def busy(self) -> bool:
-        return self._lock.locked()
+        return self._jobs > 0
 
 
 STORE_WRITES = Lane("store writes")
 
-_live: set[Job] = set()  # running jobs, kept alive until their thread ends
+_live: set[Job] = set()  # started jobs, kept alive until their ending is delivered
 
 
-class Job(QThread):
-    """Run ``work(cancel)`` on a worker thread; its events become signals."""
+class _JobThread(QThread):
+    """The thread of a job without a lane."""
+
+    def __init__(self, run: Callable[[], None], name: str) -> None:
+        super().__init__()
+        self._body = run
+        self.setObjectName(name)
+
+    def run(self) -> None:
+        yield_to_gui()
+        self._body()
+
+
+class Job(QObject):
+    """Run ``work(cancel)`` on a worker thread; its events become signals on the GUI thread."""
 
     yielded = Signal(object)  # each item the work yields (not "event": QObject.event)
-    done = Signal(object)  # the last event, or work's return value (QThread's own
-    # ``finished`` only says that the thread ended)
+    done = Signal(object)  # the last event, or work's return value
     failed = Signal(object)  # ErrorInfo
     cancelled = Signal()
+    _reported = Signal(str, object)  # worker → GUI thread: ("yielded" | an ending, item)
 
     def __init__(self, work: Work, *, lane: Lane | None = None, name: str = "") -> None:
         super().__init__()
@@ -134,51 +160,125 @@ class Job(QThread):
         self.lane = lane
         self.token = CancelToken()
         self.setObjectName(name or "fathom-job")
-        self.finished.connect(self._forget)
+        self._started = False
+        self._ended = False  # its ending was delivered (GUI thread)
+        self._returned = threading.Event()  # the work returned, or never ran (any thread)
+        self._lock = threading.Lock()
+        self._waiting: Future[None] | None = None  # its turn on the lane, until cancelled
+        self._thread: _JobThread | None = None
+        self._reported.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
-    def start(self, *args: Any) -> None:
+    def start(self) -> None:
+        """Start the work (once; connect the signals first)."""
+        if self._started:
+            raise RuntimeError(f"the job {self.objectName()} was started already")
+        self._started = True
         _live.add(self)
-        super().start(*args)
+        if self.lane is not None:
+            self._waiting = self.lane.submit(self._run)
+        else:
+            self._thread = _JobThread(self._run, self.objectName())
+            self._thread.finished.connect(self._forget)
+            self._thread.start()
 
     def cancel(self) -> None:
+        """Ask the work to stop (it checks its token); a job still waiting for its lane
+        ends at once, without running."""
         self.token.cancel()
+        with self._lock:
+            waiting, self._waiting = self._waiting, None
+        if waiting is not None and waiting.cancel():
+            assert self.lane is not None
+            self.lane.ended()
+            self._returned.set()
+            self._reported.emit("cancelled", None)
 
-    def run(self) -> None:  # the worker thread
-        yield_to_gui()
-        if self.lane is not None and not self.lane.acquire(self.token):
-            self.cancelled.emit()
-            return
+    @property
+    def running(self) -> bool:
+        """Started, and its ending not delivered yet (as the GUI thread sees it)."""
+        return self._started and not self._ended
+
+    def wait(self, timeout_ms: int = -1) -> bool:
+        """Block until the work has returned (or never will run); False on timeout."""
+        if not self._started:
+            return True
+        timeout = None if timeout_ms < 0 else timeout_ms / 1000
+        if not self._returned.wait(timeout):
+            return False
+        thread = self._thread  # then ends at once
+        return thread is None or thread.wait(-1 if timeout_ms < 0 else max(timeout_ms, 100))
+
+    def _run(self) -> None:  # the worker thread
+        try:
+            what, item = self._outcome()
+            self._reported.emit(what, item)
+        finally:
+            if self.lane is not None:
+                self.lane.ended()
+            self._returned.set()
+
+    def _outcome(self) -> tuple[str, Any]:
+        if self.token.cancelled:  # cancelled as its turn came
+            return "cancelled", None
         try:
             last: Any = None
             result = self.work(self.token)
             if isinstance(result, Iterator):
                 for item in result:
                     last = item
-                    self.yielded.emit(item)
+                    self._reported.emit("yielded", item)
                     if self.token.cancelled:
-                        close = getattr(result, "close", None)
-                        if close is not None:
-                            close()
+                        if isinstance(result, Generator):
+                            result.close()  # its finally blocks run now
                         break
             else:
                 last = result
-            if self.token.cancelled:
-                self.cancelled.emit()
-            else:
-                self.done.emit(last)
+            return ("cancelled", None) if self.token.cancelled else ("done", last)
         except Cancelled:
-            self.cancelled.emit()
+            return "cancelled", None
         except BaseException as exc:  # every failure reaches people
             if self.token.cancelled:
-                self.cancelled.emit()
-            else:
-                self.failed.emit(ErrorInfo.from_exception(exc))
-        finally:
-            if self.lane is not None:
-                self.lane.release()
+                return "cancelled", None
+            return "failed", ErrorInfo.from_exception(exc)
 
+    @Slot(str, object)
+    def _deliver(self, what: str, item: Any) -> None:  # the GUI thread
+        if what == "yielded":
+            self.yielded.emit(item)
+            return
+        self._ended = True
+        if what == "done":
+            self.done.emit(item)
+        elif what == "cancelled":
+            self.cancelled.emit()
+        elif self.isSignalConnected(QMetaMethod.fromSignal(self.failed)):
+            self.failed.emit(item)
+        else:
+            show_failure(item, self.objectName())
+        self._forget()
+
+    @Slot()
     def _forget(self) -> None:
-        _live.discard(self)
+        """Let the job go once its ending is delivered and its thread, if any, has ended
+        (its ``finished`` arrives after the ending: both are queued from that thread)."""
+        if self._ended and (self._thread is None or self._thread.isFinished()):
+            _live.discard(self)
+
+
+def show_failure(info: ErrorInfo, job: str = "") -> None:
+    """The failure path of a job with no handler of its own: the standard error dialog."""
+    from desktop.gui.errors import show_error  # that module imports this one
+
+    log.warning("%s failed: %s\n%s", job or "a job", info.message, info.details)
+    app = QApplication.instance()
+    parent = app.activeWindow() if isinstance(app, QApplication) else None
+    dialog = show_error(parent, info)
+    if parent is None:  # nothing else holds a window of its own: held until it closes
+        _dialogs.add(dialog)
+        dialog.destroyed.connect(lambda *_: _dialogs.discard(dialog))
+
+
+_dialogs: set[QWidget] = set()
 
 
 def run_job(
@@ -191,7 +291,8 @@ def run_job(
     lane: Lane | None = None,
     name: str = "",
 ) -> Job:
-    """Start a Job with these slots connected; the shortest way to use one."""
+    """Make a Job, connect these slots, then start it; the shortest way to use one. Without
+    ``on_failed``, a failure shows the standard error dialog."""
     job = Job(work, lane=lane, name=name)
     if on_event is not None:
         job.yielded.connect(on_event)
@@ -205,133 +306,12 @@ def run_job(
     return job
 
 
-def live_jobs() -> list[Job]:
-    return list(_live)
-
-
 def stop_all(timeout_s: float = 10.0) -> None:
-    """Cancel every running job and wait for its thread (at exit, so none is destroyed
-    while running)."""
-    for job in list(_live):
+    """Cancel every started job and wait for its work to return (at exit, so no thread is
+    destroyed while running); ``timeout_s`` bounds the whole wait."""
+    jobs = list(_live)
+    for job in jobs:
         job.cancel()
-    for job in list(_live):
-        job.wait(int(timeout_s * 1000))
-
-
-class ModelOwner(QObject):
-    """Loads the chat model in the background and holds it; one model at a time.
-
-    ``state`` carries ``(state, detail)``: ``"not loaded"``, ``"loading"``, ``"ready"``
-    (detail: the model's name and CPU or GPU) or ``"failed"`` (detail: the message).
-    """
-
-    state = Signal(str, str)
-    progress = Signal(int)  # percent loaded, while loading a local model
-    failed = Signal(object)  # ErrorInfo
-
-    def __init__(self, build: Callable[[], Any]) -> None:
-        """``build()`` makes the model (e.g. ``services.chat_model``); it runs off the GUI
-        thread, and so does the wait for the model to be in memory."""
-        super().__init__()
-        self._build = build
-        self.model: Any = None
-        self.current = "not loaded"
-        self.detail = ""
-        self._job: Job | None = None
-        self._again = False  # a load asked for while another was running
-
-    @property
-    def ready(self) -> bool:
-        return self.current == "ready" and self.model is not None
-
-    def load(self) -> None:
-        """Load the configured model. Asked again while loading (another model was
-        picked), the running load is aborted and the new one starts when it has stopped."""
-        if self._job is not None and self._job.isRunning():
-            self._again = True
-            self._job.cancel()
-            return
-        self._again = False
-        self._set("loading", "")
-        self._job = run_job(
-            self._load_work,
-            on_event=self._progress,
-            on_done=self._loaded,
-            on_failed=self._failed,
-            on_cancelled=self._load_stopped,
-            name="fathom-model-load",
-        )
-
-    def _load_work(self, cancel: CancelToken) -> Iterator[Any]:
-        """Yields the loaded percentage while a local model loads, then the model. A load
-        that is stopped (cancelled, or the generator closed) frees the model."""
-        model = self._build()
-        try:
-            if getattr(model, "wait_loaded", None) is not None:
-                last = -1
-                while not getattr(model, "loaded", True):
-                    cancel.raise_if_cancelled()
-                    percent = int(100 * float(getattr(model, "load_fraction", 0.0)))
-                    if percent != last:
-                        last = percent
-                        yield percent
-                    time.sleep(0.1)
-                model.wait_loaded()
-            cancel.raise_if_cancelled()
-            yield model
-        except BaseException:
-            model.close()  # aborts llama.cpp's load at its next progress step
-            raise
-
-    def _progress(self, item: Any) -> None:
-        if isinstance(item, int):
-            self.progress.emit(item)
-
-    def _load_stopped(self) -> None:
-        self._job = None
-        if self._again:
-            self.load()
-        else:
-            self._set("not loaded", "")
-
-    def _loaded(self, model: Any) -> None:
-        if self._job is not None and self._job.token.cancelled:  # stopped as it finished
-            run_job(lambda _c: model.close(), name="fathom-model-close")
-            self._load_stopped()
-            return
-        self.model = model
-        self._set("ready", f"{model.name} · {device_of(model)}")
-
-    def _failed(self, info: ErrorInfo) -> None:
-        self._set("failed", info.message)
-        self.failed.emit(info)
-
-    def _set(self, state: str, detail: str) -> None:
-        self.current, self.detail = state, detail
-        self.state.emit(state, detail)
-
-    def unload(self) -> None:
-        """Close the model on a worker thread (joining its thread may take a moment); a
-        load still running is stopped, not left to finish as "ready"."""
-        if self._job is not None and self._job.isRunning():
-            self._again = False
-            self._job.cancel()
-        model, self.model = self.model, None
-        if model is not None:
-            run_job(lambda _c: model.close(), name="fathom-model-close")
-        self._set("not loaded", "")
-
-    def close_now(self) -> None:
-        if self._job is not None:
-            self._job.wait(60_000)
-        if self.model is not None:
-            self.model.close()
-            self.model = None
-
-
-def device_of(model: Any) -> str:
-    options = getattr(model, "options", None)
-    if options is None:
-        return "remote"
-    layers = getattr(options, "n_gpu_layers", 0)
-    return "GPU" if layers and layers != 0 else "CPU"
+    deadline = time.monotonic() + timeout_s
+    for job in jobs:
+        job.wait(max(0, int((deadline - time.monotonic()) * 1000)))

@@ -85,7 +85,7 @@ def test_a_dropped_folder_is_indexed_searchable_and_its_failure_listed(
 
     job = window.backend.search("spare radio module for the handheld", 3)
     with qtbot.waitSignal(job.done, timeout=60_000) as found:
-        pass
+        job.start()
     sources = found.args[0]
     assert sources and Path(sources[0].path).name == "checklist.md"
 
