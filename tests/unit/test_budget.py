@@ -1,4 +1,4 @@
-from desktop.core.rag.budget import Budget, fit_sources
+from desktop.core.rag.budget import SEPARATOR_TOKENS, Budget, fit_sources
 from desktop.core.rag.retrieve import Source
 
 
@@ -11,21 +11,24 @@ def _src(rank: int, words: int, path: str = "") -> Source:
 
 
 def test_sources_fill_the_room_and_are_renumbered() -> None:
-    budget = Budget(context=1000, reserve=600, overhead=100)  # 300 tokens for sources
-    fitted = fit_sources(
-        [_src(1, 100), _src(2, 100), _src(3, 100)], budget, count, separator_tokens=0
-    )
+    room = 3 * (100 + SEPARATOR_TOKENS)  # exactly three 100-token sources
+    budget = Budget(context=1000, reserve=600, overhead=400 - room)
+    srcs = [_src(4, 100), _src(7, 100), _src(9, 100)]
+    fitted = fit_sources(srcs, budget, count)
     assert [s.rank for s in fitted] == [1, 2, 3]
-    assert sum(count(s.text) for s in fitted) <= 300
+    assert [s.text for s in fitted] == [s.text for s in srcs]  # none shortened
+    one_less = Budget(context=1000, reserve=600, overhead=401 - room)
+    assert fit_sources(srcs, one_less, count)[2].text.endswith("…")
 
 
 def test_the_last_source_is_shortened_not_dropped() -> None:
     budget = Budget(context=1000, reserve=600, overhead=100)  # 300 tokens
-    fitted = fit_sources([_src(1, 200), _src(2, 200)], budget, count, separator_tokens=0)
+    fitted = fit_sources([_src(1, 200), _src(2, 200)], budget, count)
     assert len(fitted) == 2
-    assert fitted[1].text.endswith("…") and 90 <= count(fitted[1].text) <= 101
-    tight = Budget(context=1000, reserve=600, overhead=150)  # 50 left: too little to bother
-    assert len(fit_sources([_src(1, 200), _src(2, 200)], tight, count, separator_tokens=0)) == 1
+    left = 300 - (200 + SEPARATOR_TOKENS) - SEPARATOR_TOKENS  # for the second one's text
+    assert fitted[1].text.endswith("…") and left - 10 <= count(fitted[1].text) <= left + 1
+    tight = Budget(context=1000, reserve=600, overhead=150)  # 34 left: too little to bother
+    assert len(fit_sources([_src(1, 200), _src(2, 200)], tight, count)) == 1
 
 
 def test_nothing_fits_when_the_reserve_takes_the_window() -> None:

@@ -17,6 +17,9 @@ from desktop.core.rag.retrieve import Source
 __all__ = ["REASONING_RESERVE", "Budget", "fit_sources"]
 
 MIN_USEFUL_TOKENS = 64
+# What a source costs beside its text: its "[n] path — heading (page)" line and the blank
+# lines between sources (prompt.format_sources).
+SEPARATOR_TOKENS = 16
 WHOLE_DOC_SHARE = 0.34  # a whole document may take at most this share of the room
 
 
@@ -49,8 +52,6 @@ def fit_sources(
     budget: Budget,
     count: Callable[[str], int],
     whole_text: Callable[[str], str | None] = lambda _path: None,
-    *,
-    separator_tokens: int = 16,
 ) -> list[Source]:
     """Choose and renumber the sources that fit; ``whole_text(path)`` gives a small
     document's full text (or None when it is not small)."""
@@ -62,18 +63,18 @@ def fit_sources(
             continue  # already given whole
         whole = whole_text(s.path)
         if whole is not None:
-            need = count(whole) + separator_tokens
+            need = count(whole) + SEPARATOR_TOKENS
             if need <= room * WHOLE_DOC_SHARE or (need <= room and not chosen):
                 chosen.append(replace(s, text=whole, heading="", page=0))
                 whole_done.add(s.path)
                 room -= need
                 continue
-        need = count(s.text) + separator_tokens
+        need = count(s.text) + SEPARATOR_TOKENS
         if need <= room:
             chosen.append(s)
             room -= need
-        elif room - separator_tokens >= MIN_USEFUL_TOKENS:
-            chosen.append(replace(s, text=_shorten(s.text, room - separator_tokens, count)))
+        elif room - SEPARATOR_TOKENS >= MIN_USEFUL_TOKENS:
+            chosen.append(replace(s, text=_shorten(s.text, room - SEPARATOR_TOKENS, count)))
             break
         else:
             break
