@@ -48,7 +48,7 @@ def _size(path: Path) -> int:
 
 
 def _store_report(services: Services, uri: str | None) -> dict[str, Any]:
-    from desktop.core.store.milvus import display_uri
+    from desktop.core.store.connection import display_uri
 
     location = services.store_uri(uri)
     server = location.startswith(("http://", "https://", "tcp://", "unix:"))
@@ -68,7 +68,7 @@ def _store_report(services: Services, uri: str | None) -> dict[str, Any]:
         try:
             try:
                 if server:
-                    report["server_version"] = str(store._client.get_server_version())
+                    report["server_version"] = store.server_version()
                 report["embedding"] = store.embedding_info()
                 report["chunks"] = store.count()
                 report["files"] = len(store.files()) if report["embedding"] else 0
@@ -180,9 +180,69 @@ def collect(services: Services, uri: str | None) -> dict[str, Any]:
             "chat_models_installed": [str(p) for p in installed_ggufs(services.paths.models_dir)],
             "embedding_model": services.settings.embedding.model,
             "embedding_models_installed": installed_embeddings(services.paths.hub_cache),
+            "embedding_runtime": _embedding_runtime(services),
             "reranker": _reranker_report(services),
         },
     }
+
+
+def _embedding_folder(services: Services, spec: str) -> Path | None:
+    """The local folder of an ONNX embedding model, without downloading it."""
+    if spec.startswith(("pymilvus:", "openai:")):
+        return None
+    folder = Path(spec).expanduser()
+    if folder.is_dir():
+        return folder
+    if spec.count("/") != 1:
+        return None
+    from desktop.core.modelhub.download import cached_model_folder
+
+    try:
+        return cached_model_folder(spec, services.paths.hub_cache)
+    except Exception:  # an unreadable cache: the report says "not installed"
+        return None
+
+
+def _embedding_runtime(services: Services) -> dict[str, Any]:
+    """Which ONNX Runtime provider the embeddings run on: the one this package offers
+    (``accelerator``) and, with the model here, the one a session really got."""
+    try:
+        import onnxruntime as ort
+    except Exception as exc:
+        return {"error": f"onnxruntime does not load: {exc}"}
+    from desktop.core.embeddings.onnx import (
+        CPU_PROVIDER,
+        ONNX_FILES,
+        PROVIDER_NAMES,
+        accelerator,
+        running_provider,
+        session,
+    )
+
+    available = ort.get_available_providers()
+    chosen = accelerator(available) or CPU_PROVIDER
+    report: dict[str, Any] = {
+        "available": [
+            PROVIDER_NAMES.get(p, p.removesuffix("ExecutionProvider")) for p in available
+        ],
+        "chosen": PROVIDER_NAMES[chosen],
+        "runs_on": None,
+    }
+    spec = services.settings.embedding.model
+    if spec.startswith("openai:"):
+        report["runs_on"] = "the embedding server"
+        return report
+    folder = _embedding_folder(services, spec)
+    onnx = (
+        next((folder / f for f in ONNX_FILES if (folder / f).is_file()), None) if folder else None
+    )
+    if onnx is None:
+        return report
+    try:
+        report["runs_on"] = running_provider(session(onnx, 1))
+    except Exception as exc:  # a truncated model file
+        report["error"] = f"{onnx} does not load: {exc}"
+    return report
 
 
 def _reranker_report(services: Services) -> dict[str, object]:
@@ -255,6 +315,17 @@ def run_doctor(services: Services, args: argparse.Namespace) -> int:
     print(f"Embedding model: {models['embedding_model']}")
     for name in models["embedding_models_installed"]:
         print(f"  installed: {name}")
+    rt = models["embedding_runtime"]
+    if rt.get("error") and "available" not in rt:
+        print(f"  runs on: unknown ({rt['error']})")
+    else:
+        runs = rt["runs_on"] or f"{rt['chosen']} (when the model is installed)"
+        why = ""
+        if rt["runs_on"] == "CPU" and rt["chosen"] != "CPU":
+            why = f"; the {rt['chosen']} session could not be created"
+        print(f"  runs on: {runs} (ONNX Runtime providers here: {', '.join(rt['available'])}{why})")
+        if rt.get("error"):
+            print(f"  error: {rt['error']}")
     rr = models["reranker"]
     where = rr.get("error") or rr.get("folder") or f"not on this machine ({rr.get('hint')})"
     print(f"Reranker: {rr['model']} ({'on' if rr['on'] else 'off'}): {where}")

@@ -5,6 +5,10 @@ publish: ``tokenizer.json``, configs, ``1_Pooling/config.json`` and ``onnx/model
 Texts are tokenized once, sorted by length and run in batches padded only to the longest
 text of each batch; the pooling follows the folder's config and vectors are normalised.
 
+The session runs on the accelerator ONNX Runtime has on this machine (CUDA with
+onnxruntime-gpu, CoreML on macOS, DirectML on Windows), the CPU otherwise or when that
+session cannot be created (``session``).
+
 Prompts come from ``config_sentence_transformers.json`` as sentence-transformers picks
 them: queries get the ``query`` prompt, documents the first of ``document``, ``passage``
 and ``corpus`` the model names (e5 models: "query: " and "passage: "), either falling back
@@ -14,9 +18,11 @@ given them (``prompts=``, e.g. from the catalog for a hub id Fathom knows).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,14 +55,69 @@ def _fingerprint(path: Path) -> str:
     return h.hexdigest()[:12]
 
 
-def cpu_session(onnx_path: Path, threads: int | None = None) -> Any:
-    """An ONNX Runtime session on the CPU with ``threads`` (default: one per core), quiet."""
+CPU_PROVIDER = "CPUExecutionProvider"
+CUDA_PROVIDER = "CUDAExecutionProvider"  # the onnxruntime-gpu package
+PLATFORM_PROVIDERS = {
+    "darwin": "CoreMLExecutionProvider",  # Apple's Neural Engine and GPU
+    "win32": "DmlExecutionProvider",  # DirectML: any DirectX 12 GPU (onnxruntime-directml)
+}
+PROVIDER_NAMES = {
+    CPU_PROVIDER: "CPU",
+    CUDA_PROVIDER: "CUDA",
+    "CoreMLExecutionProvider": "CoreML",
+    "DmlExecutionProvider": "DirectML",
+}
+
+
+def _session_options(threads: int | None) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads or os.cpu_count() or 1
     options.log_severity_level = 3
-    return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    return options
+
+
+def cpu_session(onnx_path: Path, threads: int | None = None) -> Any:
+    """An ONNX Runtime session on the CPU with ``threads`` (default: one per core), quiet."""
+    import onnxruntime as ort
+
+    options = _session_options(threads)
+    return ort.InferenceSession(str(onnx_path), options, providers=[CPU_PROVIDER])
+
+
+def accelerator(available: Sequence[str], platform: str | None = None) -> str | None:
+    """The ONNX Runtime provider to run embeddings on besides the CPU, of those this
+    onnxruntime package has (``available``): CUDA when onnxruntime-gpu is installed,
+    else CoreML on macOS and DirectML on Windows (``platform``: ``sys.platform``'s
+    value); None: the CPU."""
+    if CUDA_PROVIDER in available:
+        return CUDA_PROVIDER
+    preferred = PLATFORM_PROVIDERS.get(platform or sys.platform)
+    return preferred if preferred in available else None
+
+
+def session(onnx_path: Path, threads: int | None = None, *, accelerate: bool = True) -> Any:
+    """An ONNX Runtime session on the accelerator this machine's onnxruntime has (see
+    ``accelerator``), with the CPU behind it for the operators it lacks; the CPU alone
+    when there is none, when ``accelerate`` is off, or when the accelerated session cannot
+    be created (a missing driver or runtime library)."""
+    if accelerate:
+        import onnxruntime as ort
+
+        chosen = accelerator(ort.get_available_providers())
+        if chosen:
+            with contextlib.suppress(Exception):  # any failure here leaves the CPU
+                return ort.InferenceSession(
+                    str(onnx_path), _session_options(threads), providers=[chosen, CPU_PROVIDER]
+                )
+    return cpu_session(onnx_path, threads)
+
+
+def running_provider(sess: Any) -> str:
+    """The provider a session runs on, in words: "CUDA", "CoreML", "DirectML" or "CPU"."""
+    first = str((sess.get_providers() or [CPU_PROVIDER])[0])
+    return PROVIDER_NAMES.get(first, first.removesuffix("ExecutionProvider"))
 
 
 TOKENIZE_PIECE_CHARS = 16_384
@@ -102,7 +163,8 @@ def text_pieces(text: str, size: int) -> list[tuple[int, int]]:
 
 
 class OnnxEmbedder:
-    """pymilvus.model-compatible embedder running an ONNX export on the CPU."""
+    """pymilvus.model-compatible embedder running an ONNX export (on an accelerator where
+    ONNX Runtime has one here, else on the CPU)."""
 
     def __init__(
         self,
@@ -113,7 +175,10 @@ class OnnxEmbedder:
         batch_size: int = 32,
         threads: int | None = None,
         prompts: Mapping[str, str] | None = None,
+        accelerate: bool = True,
     ) -> None:
+        """``accelerate``: run on the GPU or neural engine ONNX Runtime has here (see
+        ``session``); off: the CPU."""
         self.folder = Path(folder)
         onnx_path = next((self.folder / p for p in ONNX_FILES if (self.folder / p).exists()), None)
         tok_path = self.folder / "tokenizer.json"
@@ -138,7 +203,8 @@ class OnnxEmbedder:
         self._pooling = self._pooling_mode()
         self.query_prompt, self.document_prompt = model_prompts(self.folder, prompts)
         self._prompt_tokens = self._tokens_added(self.document_prompt)
-        self._session = cpu_session(onnx_path, threads)
+        self._session = session(onnx_path, threads, accelerate=accelerate)
+        self.provider = running_provider(self._session)
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._dim = int(_read_json(self.folder / "config.json").get("hidden_size", 0))
         if not self._dim:
