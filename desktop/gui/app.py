@@ -6,11 +6,12 @@ import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from desktop.core.paths import Paths
+from desktop.gui import i18n
 from desktop.gui.main_window import EXIT_STORE_LOCKED, MainWindow
 
 __all__ = ["EXIT_STORE_LOCKED", "MainWindow", "apply_look", "run_app"]
@@ -88,6 +89,7 @@ def make_app() -> QApplication:
     app.setOrganizationName("Fathom")
     apply_look(app)
     app.styleHints().colorSchemeChanged.connect(lambda _s: apply_look(app))
+    i18n.install(app)  # the system's language, or FATHOM_LANG; before any window is built
     return app
 
 
@@ -103,7 +105,7 @@ def run_app(base_dir: Path | None, quit_after: float | None = None) -> int:
     except FathomError as exc:  # e.g. an unreadable conversation history
         info = ErrorInfo.from_exception(exc)
         print(f"fathom: error: {info.message}\n  hint: {info.hint}", file=sys.stderr)
-        dialog = ErrorDialog(info, None, "Fathom cannot start")
+        dialog = ErrorDialog(info, None, QCoreApplication.translate("App", "Fathom cannot start"))
         if quit_after is not None:
             QTimer.singleShot(int(quit_after * 1000), dialog.reject)
         dialog.exec()

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -105,7 +105,8 @@ def short_location(source: dict[str, Any]) -> str:
     if source.get("heading"):
         where += f" — {source['heading']}"
     if source.get("page"):
-        where += f" · page {source['page']}"
+        page = QCoreApplication.translate("SourceRow", "page {page}").format(page=source["page"])
+        where += f" · {page}"
     return where
 
 
@@ -119,7 +120,9 @@ class SourceRow(QFrame):
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         n = int(source.get("rank", 0))
-        self.setAccessibleName(f"Source {n}: {short_location(source)}")
+        self.setAccessibleName(
+            self.tr("Source {number}: {where}").format(number=n, where=short_location(source))
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 5, 8, 5)
         layout.setSpacing(1)
@@ -134,7 +137,12 @@ class SourceRow(QFrame):
         text.setWordWrap(True)
         layout.addWidget(text)
         if problem:
-            warn = QLabel(f"⚠ Citation [{n}] not verified: {problem}", self)
+            warn = QLabel(
+                self.tr("⚠ Citation [{number}] not verified: {problem}").format(
+                    number=n, problem=problem
+                ),
+                self,
+            )
             warn.setObjectName("warning")
             warn.setWordWrap(True)
             layout.addWidget(warn)
@@ -177,8 +185,8 @@ class AnswerWidget(QFrame):
         self.reasoning_toggle.setCheckable(True)
         self.reasoning_toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.reasoning_toggle.setArrowType(Qt.ArrowType.RightArrow)
-        self.reasoning_toggle.setText("Reasoning")
-        self.reasoning_toggle.setAccessibleName("Show or hide the reasoning")
+        self.reasoning_toggle.setText(self.tr("Reasoning"))
+        self.reasoning_toggle.setAccessibleName(self.tr("Show or hide the reasoning"))
         self.reasoning_toggle.toggled.connect(self._toggle_reasoning)
         self.reasoning_toggle.setVisible(False)
         layout.addWidget(self.reasoning_toggle)
@@ -187,7 +195,7 @@ class AnswerWidget(QFrame):
         self.reasoning.setWordWrap(True)
         self.reasoning.setTextFormat(Qt.TextFormat.PlainText)
         self.reasoning.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.reasoning.setAccessibleName("Reasoning")
+        self.reasoning.setAccessibleName(self.tr("Reasoning"))
         self.reasoning.setVisible(False)
         layout.addWidget(self.reasoning)
 
@@ -201,16 +209,16 @@ class AnswerWidget(QFrame):
             | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
         )
         self.body.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-        self.body.setAccessibleName("Answer")
+        self.body.setAccessibleName(self.tr("Answer"))
         self.body.linkActivated.connect(self._link)
-        self.body.setText("_Searching your documents…_")
+        self.body.setText(self.tr("_Searching your documents…_"))
         layout.addWidget(self.body)
 
         self.note = QLabel(self)
         self.note.setObjectName("warning")
         self.note.setWordWrap(True)
         self.note.setVisible(False)
-        self.note.setAccessibleName("Answer status")
+        self.note.setAccessibleName(self.tr("Answer status"))
         layout.addWidget(self.note)
 
         self.sources_box = QWidget(self)
@@ -222,14 +230,14 @@ class AnswerWidget(QFrame):
 
         actions = QHBoxLayout()
         actions.setSpacing(6)
-        self.copy_button = QPushButton("Copy", self)
+        self.copy_button = QPushButton(self.tr("Copy"), self)
         self.copy_button.setObjectName("flat")
-        self.copy_button.setAccessibleName("Copy answer")
-        self.copy_button.setToolTip("Copy the answer as Markdown")
+        self.copy_button.setAccessibleName(self.tr("Copy answer"))
+        self.copy_button.setToolTip(self.tr("Copy the answer as Markdown"))
         self.copy_button.clicked.connect(self.copy)
-        self.regen_button = QPushButton("Regenerate", self)
+        self.regen_button = QPushButton(self.tr("Regenerate"), self)
         self.regen_button.setObjectName("flat")
-        self.regen_button.setAccessibleName("Regenerate answer")
+        self.regen_button.setAccessibleName(self.tr("Regenerate answer"))
         self.regen_button.clicked.connect(self.regenerate.emit)
         actions.addWidget(self.copy_button)
         actions.addWidget(self.regen_button)
@@ -273,7 +281,7 @@ class AnswerWidget(QFrame):
             self.reasoning_toggle.setVisible(True)
             self.reasoning.setText(self.reasoning_text.strip())
             if not self.answer_text:
-                self.body.setText("_Thinking…_")
+                self.body.setText(self.tr("_Thinking…_"))
         if self.answer_text:
             known = {int(s.get("rank", 0)) for s in self.sources}
             self.body.setText(linked_citations(self.answer_text, set(self.unverified), known))
@@ -304,19 +312,21 @@ class AnswerWidget(QFrame):
         self._rebuild_sources()
         self.flush()
         if not answer:
-            self.body.setText("_No answer._" if status == "complete" else "")
+            self.body.setText(self.tr("_No answer._") if status == "complete" else "")
             self.body.setVisible(status == "complete")
         notes = {
-            "stopped": "Stopped.",
-            "interrupted": "This answer was interrupted (Fathom closed while it was written).",
-            "failed": "This answer failed.",
+            "stopped": self.tr("Stopped."),
+            "interrupted": self.tr(
+                "This answer was interrupted (Fathom closed while it was written)."
+            ),
+            "failed": self.tr("This answer failed."),
         }
         if status in notes:
             self.show_note(notes[status])
         missing = [n for n in self.unverified if n not in {int(s["rank"]) for s in sources}]
         if missing:
             listed = ", ".join(f"[{n}]" for n in sorted(missing))
-            self.show_note(f"⚠ Citations that match no source: {listed}")
+            self.show_note(self.tr("⚠ Citations that match no source: {list}").format(list=listed))
         self.stats.setText(stats)
         self.set_busy(False)
 
@@ -340,7 +350,7 @@ class AnswerWidget(QFrame):
         if not self.sources:
             self.sources_box.setVisible(False)
             return
-        header = QLabel("Sources", self.sources_box)
+        header = QLabel(self.tr("Sources"), self.sources_box)
         header.setObjectName("sectionHeader")
         self.sources_layout.addWidget(header)
         for s in self.sources:
@@ -379,8 +389,8 @@ class AnswerWidget(QFrame):
         from PySide6.QtWidgets import QApplication
 
         QApplication.clipboard().setText(self.answer_text)
-        self.copy_button.setText("Copied")
-        QTimer.singleShot(1500, lambda: self.copy_button.setText("Copy"))
+        self.copy_button.setText(self.tr("Copied"))
+        QTimer.singleShot(1500, lambda: self.copy_button.setText(self.tr("Copy")))
 
 
 class UserBubble(QFrame):
@@ -393,7 +403,7 @@ class UserBubble(QFrame):
         label.setWordWrap(True)
         label.setTextFormat(Qt.TextFormat.PlainText)
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        label.setAccessibleName("Question")
+        label.setAccessibleName(self.tr("Question"))
         layout.addWidget(label)
         self.text = text
 
@@ -407,7 +417,7 @@ class ChatView(QScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("chatView")
-        self.setAccessibleName("Conversation")
+        self.setAccessibleName(self.tr("Conversation"))
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -433,15 +443,19 @@ class ChatView(QScrollArea):
 
     def set_empty_text(self, has_library: bool) -> None:
         tip = (
-            "Ask a question about your documents below."
+            self.tr("Ask a question about your documents below.")
             if has_library
-            else "Drop folders or files here to add them to your library,<br>"
-            "or use <b>Add folder…</b> in the sidebar. Then ask a question below."
+            else self.tr(
+                "Drop folders or files here to add them to your library,<br>"
+                "or use <b>Add folder…</b> in the sidebar. Then ask a question below."
+            )
         )
+        title = self.tr("Chat with your documents")
+        cite = self.tr("Answers cite their sources; click one to read the passage.")
         self.empty.setText(
-            "<div style='font-size:20pt; font-weight:600'>Chat with your documents</div>"
+            f"<div style='font-size:20pt; font-weight:600'>{title}</div>"
             f"<p style='margin-top:8px'>{tip}</p>"
-            "<p>Answers cite their sources; click one to read the passage.</p>"
+            f"<p>{cite}</p>"
         )
 
     def clear(self) -> None:
@@ -493,8 +507,10 @@ class Composer(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("composer")
-        self.setAccessibleName("Question")
-        self.setPlaceholderText("Ask about your documents…  (Enter sends, Shift+Enter: new line)")
+        self.setAccessibleName(self.tr("Question"))
+        self.setPlaceholderText(
+            self.tr("Ask about your documents…  (Enter sends, Shift+Enter: new line)")
+        )
         self.setTabChangesFocus(True)
         self.setFixedHeight(72)
 
@@ -509,10 +525,14 @@ class Composer(QPlainTextEdit):
 class EffortBox(QComboBox):
     def __init__(self, current: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("Reasoning effort")
-        self.setToolTip("How long the model may think before it answers")
-        for effort in ("low", "medium", "high"):
-            self.addItem(f"Reasoning: {effort}", effort)
+        self.setAccessibleName(self.tr("Reasoning effort"))
+        self.setToolTip(self.tr("How long the model may think before it answers"))
+        for effort, name in (
+            ("low", self.tr("Reasoning: low")),
+            ("medium", self.tr("Reasoning: medium")),
+            ("high", self.tr("Reasoning: high")),
+        ):
+            self.addItem(name, effort)
         self.setCurrentIndex(max(0, self.findData(current)))
 
     def effort(self) -> str:

@@ -27,7 +27,7 @@ class ErrorDialog(QDialog):
         super().__init__(parent)
         self.info = info
         self.setWindowTitle(title or "Fathom")
-        self.setAccessibleName("Error")
+        self.setAccessibleName(self.tr("Error"))
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
         top = QHBoxLayout()
@@ -44,27 +44,27 @@ class ErrorDialog(QDialog):
         font = self.message.font()
         font.setBold(True)
         self.message.setFont(font)
-        self.message.setAccessibleName("Error message")
+        self.message.setAccessibleName(self.tr("Error message"))
         text.addWidget(self.message)
         self.hint = QLabel(info.hint, self)
         self.hint.setWordWrap(True)
-        self.hint.setAccessibleName("Hint")
+        self.hint.setAccessibleName(self.tr("Hint"))
         self.hint.setVisible(bool(info.hint))
         text.addWidget(self.hint)
         top.addLayout(text, 1)
         layout.addLayout(top)
         self.details = QPlainTextEdit(info.details, self)
         self.details.setReadOnly(True)
-        self.details.setAccessibleName("Error details")
+        self.details.setAccessibleName(self.tr("Error details"))
         self.details.setVisible(False)
         self.details.setMinimumHeight(160)
         layout.addWidget(self.details)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok, self)
-        self.copy_button = QPushButton("Copy details", self)
-        self.copy_button.setAccessibleName("Copy error details")
+        self.copy_button = QPushButton(self.tr("Copy details"), self)
+        self.copy_button.setAccessibleName(self.tr("Copy error details"))
         self.copy_button.clicked.connect(self.copy_details)
-        self.show_button = QPushButton("Show details", self)
-        self.show_button.setAccessibleName("Show error details")
+        self.show_button = QPushButton(self.tr("Show details"), self)
+        self.show_button.setAccessibleName(self.tr("Show error details"))
         self.show_button.setCheckable(True)
         self.show_button.toggled.connect(self._toggle)
         self.show_button.setEnabled(bool(info.details))
@@ -75,7 +75,7 @@ class ErrorDialog(QDialog):
 
     def _toggle(self, on: bool) -> None:
         self.details.setVisible(on)
-        self.show_button.setText("Hide details" if on else "Show details")
+        self.show_button.setText(self.tr("Hide details") if on else self.tr("Show details"))
         self.adjustSize()
 
     def details_text(self) -> str:
@@ -88,7 +88,7 @@ class ErrorDialog(QDialog):
 
     def copy_details(self) -> None:
         QApplication.clipboard().setText(self.details_text())
-        self.copy_button.setText("Copied")
+        self.copy_button.setText(self.tr("Copied"))
 
 
 def show_error(parent: QWidget | None, info: ErrorInfo, title: str = "") -> ErrorDialog:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QFrame,
@@ -25,14 +26,16 @@ from desktop.core.chats import KnowledgeFolder
 
 def ago(when: float, now: float | None = None) -> str:
     if not when:
-        return "never"
+        return QCoreApplication.translate("LibraryPanel", "never")
     s = max(0, int((now or time.time()) - when))
     if s < 60:
-        return "just now"
+        return QCoreApplication.translate("LibraryPanel", "just now")
     if s < 3600:
-        return f"{s // 60} min ago"
+        return QCoreApplication.translate("LibraryPanel", "{minutes} min ago").format(
+            minutes=s // 60
+        )
     if s < 86400:
-        return f"{s // 3600} h ago"
+        return QCoreApplication.translate("LibraryPanel", "{hours} h ago").format(hours=s // 3600)
     return time.strftime("%Y-%m-%d", time.localtime(when))
 
 
@@ -40,7 +43,19 @@ def eta_text(seconds: float | None) -> str:
     if seconds is None:
         return ""
     s = int(seconds + 0.5)
-    return f"{s // 60}:{s % 60:02d} left"
+    left = f"{s // 60}:{s % 60:02d}"
+    return QCoreApplication.translate("IndexingProgress", "{time} left").format(time=left)
+
+
+CJK = "\u3000-\u9fff\uff00-\uffef"
+
+
+def keep_together(part: str) -> str:
+    """A part of a wrapped line that must not break inside (Chinese text breaks between
+    any two characters): a word joiner between CJK characters, a no-break space before
+    them. Text without CJK characters is left as it is."""
+    part = re.sub(f" (?=[{CJK}])", "\u00a0", part)
+    return re.sub(f"(?<=[{CJK}])(?=[{CJK}])", "\u2060", part)
 
 
 BAR_STEPS = 100  # the bar moves in hundredths of a file: within a file, per batch
@@ -61,29 +76,29 @@ class IndexingProgress(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("progressBox")
-        self.setAccessibleName("Indexing progress")
+        self.setAccessibleName(self.tr("Indexing progress"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(4)
-        self.current = QLabel("Preparing…", self)
+        self.current = QLabel(self.tr("Preparing…"), self)
         self.current.setMinimumWidth(10)
         self.current.setObjectName("muted")
-        self.current.setAccessibleName("File being indexed")
+        self.current.setAccessibleName(self.tr("File being indexed"))
         layout.addWidget(self.current)
         row = QHBoxLayout()
         self.bar = QProgressBar(self)
-        self.bar.setAccessibleName("Indexing progress bar")
+        self.bar.setAccessibleName(self.tr("Indexing progress bar"))
         self.bar.setTextVisible(False)
         self.bar.setFixedHeight(8)
         row.addWidget(self.bar, 1)
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setAccessibleName("Cancel indexing")
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.setAccessibleName(self.tr("Cancel indexing"))
         self.cancel_button.clicked.connect(self.cancel.emit)
         row.addWidget(self.cancel_button)
         layout.addLayout(row)
         self.counts = QLabel(self)
         self.counts.setWordWrap(True)
-        self.counts.setAccessibleName("Indexing counts")
+        self.counts.setAccessibleName(self.tr("Indexing counts"))
         layout.addWidget(self.counts)
         self.reset()
 
@@ -99,7 +114,7 @@ class IndexingProgress(QFrame):
         self.t0 = time.monotonic()
         self.t_first: float | None = None
         self.bar.setRange(0, 0)
-        self.current.setText("Looking for files…")
+        self.current.setText(self.tr("Looking for files…"))
         self.counts.setText("")
 
     def started(self, total: int) -> None:
@@ -114,7 +129,11 @@ class IndexingProgress(QFrame):
         before = self.file_done if path == self.file_path else 0
         self.embedded += max(0, done - before)
         self.file_path, self.file_done, self.file_total = path, done, total
-        self.current.setText(f"{Path(path).name}: {done:,} / {total:,} chunks")
+        self.current.setText(
+            self.tr("{file}: {done} / {total} chunks").format(
+                file=Path(path).name, done=f"{done:,}", total=f"{total:,}"
+            )
+        )
         part = int(BAR_STEPS * done / total) if total else 0
         self.bar.setValue(min(self.done * BAR_STEPS + part, self.bar.maximum()))
         self._update()
@@ -150,13 +169,18 @@ class IndexingProgress(QFrame):
         return self.chunks_left() / (self.embedded / spent)
 
     def _update(self) -> None:
-        parts = [f"{self.done:,} / {self.total:,} files", f"{self.chunks:,} chunks"]
+        parts = [
+            self.tr("{done} / {total} files").format(
+                done=f"{self.done:,}", total=f"{self.total:,}"
+            ),
+            self.tr("{count} chunks").format(count=f"{self.chunks:,}"),
+        ]
         if self.failed:
-            parts.append(f"{self.failed} failed")
+            parts.append(self.tr("{count} failed").format(count=self.failed))
         eta = eta_text(self.eta())
         if eta:
             parts.append(eta)
-        self.counts.setText(" · ".join(parts))
+        self.counts.setText(" · ".join(keep_together(p) for p in parts))
 
 
 class LibraryPanel(QWidget):
@@ -166,21 +190,21 @@ class LibraryPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("Knowledge folders")
+        self.setAccessibleName(self.tr("Knowledge folders"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        header = QLabel("Knowledge", self)
+        header = QLabel(self.tr("Knowledge"), self)
         header.setObjectName("sidebarHeader")
         layout.addWidget(header)
         self.tree = QTreeWidget(self)
         self.tree.setObjectName("folders")
-        self.tree.setAccessibleName("Knowledge folders list")
-        self.tree.setHeaderLabels(["Folder", "Files", "Chunks"])
+        self.tree.setAccessibleName(self.tr("Knowledge folders list"))
+        self.tree.setHeaderLabels([self.tr("Folder"), self.tr("Files"), self.tr("Chunks")])
         self.tree.setRootIsDecorated(True)
         self.tree.setUniformRowHeights(True)
         h = self.tree.header()
-        h.setAccessibleName("Knowledge folder columns")
+        h.setAccessibleName(self.tr("Knowledge folder columns"))
         h.setStretchLastSection(False)
         h.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         h.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
@@ -192,15 +216,15 @@ class LibraryPanel(QWidget):
         layout.addWidget(self.progress)
         buttons = QHBoxLayout()
         buttons.setSpacing(4)
-        self.add_button = QPushButton("Add folder…", self)
-        self.add_button.setAccessibleName("Add a knowledge folder")
+        self.add_button = QPushButton(self.tr("Add folder…"), self)
+        self.add_button.setAccessibleName(self.tr("Add a knowledge folder"))
         self.add_button.clicked.connect(self.add_requested.emit)
-        self.resync_button = QPushButton("Re-sync", self)
-        self.resync_button.setAccessibleName("Re-sync the knowledge folders")
-        self.resync_button.setToolTip("Index new and changed files again")
+        self.resync_button = QPushButton(self.tr("Re-sync"), self)
+        self.resync_button.setAccessibleName(self.tr("Re-sync the knowledge folders"))
+        self.resync_button.setToolTip(self.tr("Index new and changed files again"))
         self.resync_button.clicked.connect(self.resync_requested.emit)
-        self.remove_button = QPushButton("Remove", self)
-        self.remove_button.setAccessibleName("Remove the selected knowledge folder")
+        self.remove_button = QPushButton(self.tr("Remove"), self)
+        self.remove_button.setAccessibleName(self.tr("Remove the selected knowledge folder"))
         self.remove_button.setEnabled(False)
         self.remove_button.clicked.connect(self._remove)
         for b in (self.add_button, self.resync_button, self.remove_button):
@@ -214,16 +238,17 @@ class LibraryPanel(QWidget):
             item = QTreeWidgetItem([name, f"{f.files:,}", f"{f.chunks:,}"])
             item.setData(0, Qt.ItemDataRole.UserRole, f.path)
             synced = ago(f.last_sync)
-            item.setToolTip(0, f"{f.path}\nLast sync: {synced}")
+            item.setToolTip(0, f"{f.path}\n" + self.tr("Last sync: {when}").format(when=synced))
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight)
             item.setTextAlignment(2, Qt.AlignmentFlag.AlignRight)
-            sync = QTreeWidgetItem([f"Synced {synced}", "", ""])
+            sync = QTreeWidgetItem([self.tr("Synced {when}").format(when=synced), "", ""])
             sync.setForeground(0, QBrush(QColor("#808080")))
             sync.setFlags(Qt.ItemFlag.ItemIsEnabled)
             item.addChild(sync)
             sync.setFirstColumnSpanned(True)
             if f.failures:
-                fails = QTreeWidgetItem([f"⚠ {len(f.failures)} failed", "", ""])
+                failed = self.tr("⚠ {count} failed").format(count=len(f.failures))
+                fails = QTreeWidgetItem([failed, "", ""])
                 fails.setForeground(0, QBrush(QColor("#d9534f")))
                 for path, why in f.failures:
                     child = QTreeWidgetItem([f"{Path(path).name}: {why}", "", ""])

@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
         """``autostart``: open the store and load the model once the window shows."""
         super().__init__()
         self.setWindowTitle("Fathom")
-        self.setAccessibleName("Fathom main window")
+        self.setAccessibleName(self.tr("Fathom main window"))
         self.resize(1180, 760)
         self.setAcceptDrops(True)
         self.exit_code = 0
@@ -116,19 +116,19 @@ class MainWindow(QMainWindow):
         self.effort = EffortBox("medium", bottom)
         controls.addWidget(self.effort)
         controls.addStretch(1)
-        self.export_button = QPushButton("Export…", bottom)
-        self.export_button.setAccessibleName("Export the conversation as Markdown")
+        self.export_button = QPushButton(self.tr("Export…"), bottom)
+        self.export_button.setAccessibleName(self.tr("Export the conversation as Markdown"))
         self.export_button.clicked.connect(self.export_conversation)
         controls.addWidget(self.export_button)
-        self.send_button = QPushButton("Send", bottom)
+        self.send_button = QPushButton(self.tr("Send"), bottom)
         self.send_button.setObjectName("primary")
-        self.send_button.setAccessibleName("Send question")
+        self.send_button.setAccessibleName(self.tr("Send question"))
         self.send_button.clicked.connect(self.send)
         controls.addWidget(self.send_button)
-        self.stop_button = QPushButton("Stop", bottom)
+        self.stop_button = QPushButton(self.tr("Stop"), bottom)
         self.stop_button.setObjectName("danger")
-        self.stop_button.setAccessibleName("Stop the answer")
-        self.stop_button.setToolTip("Stop the answer (Esc)")
+        self.stop_button.setAccessibleName(self.tr("Stop the answer"))
+        self.stop_button.setToolTip(self.tr("Stop the answer (Esc)"))
         self.stop_button.clicked.connect(self.stop)
         self.stop_button.setVisible(False)
         controls.addWidget(self.stop_button)
@@ -151,26 +151,28 @@ class MainWindow(QMainWindow):
 
     def _menus(self) -> None:
         bar = self.menuBar()
-        file = bar.addMenu("&File")
+        file = bar.addMenu(self.tr("&File"))
         self.new_action = self._action(
-            file, "&New chat", self.new_chat, QKeySequence.StandardKey.New
+            file, self.tr("&New chat"), self.new_chat, QKeySequence.StandardKey.New
         )
-        self._action(file, "&Add folder…", self.choose_folder, QKeySequence("Ctrl+O"))
-        self._action(file, "Add &files…", self.choose_files)
+        self._action(file, self.tr("&Add folder…"), self.choose_folder, QKeySequence("Ctrl+O"))
+        self._action(file, self.tr("Add &files…"), self.choose_files)
         self._action(
-            file, "&Export conversation…", self.export_conversation, QKeySequence("Ctrl+E")
+            file, self.tr("&Export conversation…"), self.export_conversation, QKeySequence("Ctrl+E")
         )
         file.addSeparator()
-        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
-        chat = bar.addMenu("&Chat")
-        self.stop_action = self._action(chat, "&Stop answer", self.stop, QKeySequence("Esc"))
+        self._action(file, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        chat = bar.addMenu(self.tr("&Chat"))
+        self.stop_action = self._action(
+            chat, self.tr("&Stop answer"), self.stop, QKeySequence("Esc")
+        )
         self.stop_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        self._action(chat, "&Re-sync knowledge folders", self.resync, QKeySequence("F5"))
-        tools = bar.addMenu("&Tools")
-        self.settings_action = self._action(tools, "&Settings…", self.open_settings)
-        self.models_action = self._action(tools, "&Models…", self.open_models)
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&About Fathom", self.about)
+        self._action(chat, self.tr("&Re-sync knowledge folders"), self.resync, QKeySequence("F5"))
+        tools = bar.addMenu(self.tr("&Tools"))
+        self.settings_action = self._action(tools, self.tr("&Settings…"), self.open_settings)
+        self.models_action = self._action(tools, self.tr("&Models…"), self.open_models)
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self._action(help_menu, self.tr("&About Fathom"), self.about)
 
     def _action(self, menu: Any, text: str, slot: Any, key: Any = None) -> QAction:
         action = QAction(text, self)
@@ -195,7 +197,7 @@ class MainWindow(QMainWindow):
         effort = services.settings.llm.reasoning_effort
         self.effort.setCurrentIndex(max(0, self.effort.findData(effort)))
         if self.backend.settings_problem is not None:
-            show_error(self, self.backend.settings_problem, "Settings")
+            show_error(self, self.backend.settings_problem, self.tr("Settings"))
         elif self._load_model:
             self.offer_setup(services)
 
@@ -221,7 +223,7 @@ class MainWindow(QMainWindow):
 
         self.exit_code = EXIT_STORE_LOCKED
         print(f"fathom: error: {info.message}\n  hint: {info.hint}", file=sys.stderr)
-        dialog = show_error(self, info, "Fathom is already running")
+        dialog = show_error(self, info, self.tr("Fathom is already running"))
         dialog.finished.connect(lambda _r: QApplication.exit(EXIT_STORE_LOCKED))
 
     # --- conversations -------------------------------------------------------------------------
@@ -261,7 +263,9 @@ class MainWindow(QMainWindow):
         conv = self.backend.chats.get(conversation_id)
         if conv is None:
             return
-        title, ok = QInputDialog.getText(self, "Rename chat", "Name:", text=conv.title)
+        title, ok = QInputDialog.getText(
+            self, self.tr("Rename chat"), self.tr("Name:"), text=conv.title
+        )
         if ok:
             self.backend.chats.rename(conversation_id, title)
             self.refresh_conversations()
@@ -271,7 +275,9 @@ class MainWindow(QMainWindow):
         if conv is None:
             return
         if confirm:
-            answer = QMessageBox.question(self, "Delete chat", f"Delete “{conv.title}”?")
+            answer = QMessageBox.question(
+                self, self.tr("Delete chat"), self.tr("Delete “{title}”?").format(title=conv.title)
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 return
         if conversation_id == self.conversation_id:
@@ -281,21 +287,25 @@ class MainWindow(QMainWindow):
 
     def export_conversation(self, _checked: bool = False, path: str = "") -> str:
         if self.conversation_id is None:
-            QMessageBox.information(self, "Export", "Open or start a conversation first.")
+            QMessageBox.information(
+                self, self.tr("Export"), self.tr("Open or start a conversation first.")
+            )
             return ""
         with_reasoning = True
         if not path:
             path, _ = QFileDialog.getSaveFileName(
                 self,
-                "Export conversation",
+                self.tr("Export conversation"),
                 self.last_folder.start_for("conversation.md"),
-                "Markdown (*.md)",
+                self.tr("Markdown (*.md)"),
             )
             if not path:
                 return ""
             self.last_folder.chose_files([path])
             with_reasoning = (
-                QMessageBox.question(self, "Export", "Include the model's reasoning?")
+                QMessageBox.question(
+                    self, self.tr("Export"), self.tr("Include the model's reasoning?")
+                )
                 == QMessageBox.StandardButton.Yes
             )
         text = self.backend.chats.export_markdown(self.conversation_id, reasoning=with_reasoning)
@@ -304,7 +314,7 @@ class MainWindow(QMainWindow):
         except OSError as exc:
             show_error(self, ErrorInfo.from_exception(exc))
             return ""
-        self.status.set_activity(f"Exported to {path}")
+        self.status.set_activity(self.tr("Exported to {path}").format(path=path))
         return path
 
     # --- asking --------------------------------------------------------------------------------
@@ -360,8 +370,11 @@ class MainWindow(QMainWindow):
         sent); every later question in it searches only there."""
         if self.conversation_id is not None:
             self.backend.chats.set_scope(self.conversation_id, scope)
-        where = ", ".join(Path(p).name or p for p in scope) if scope else "the whole library"
-        self.status.set_activity(f"This chat searches {where}")
+        if scope:
+            where = ", ".join(Path(p).name or p for p in scope)
+            self.status.set_activity(self.tr("This chat searches {where}").format(where=where))
+        else:
+            self.status.set_activity(self.tr("This chat searches the whole library"))
 
     def _answering(self, on: bool) -> None:
         self.send_button.setVisible(not on)
@@ -386,7 +399,9 @@ class MainWindow(QMainWindow):
             r = event.result
             stats = ""
             if r.timings.tokens_per_s:
-                stats = f"{r.timings.tokens} tokens · {r.timings.tokens_per_s:.1f} tok/s"
+                stats = self.tr("{tokens} tokens · {rate} tok/s").format(
+                    tokens=r.timings.tokens, rate=f"{r.timings.tokens_per_s:.1f}"
+                )
             widget.finish(
                 r.answer,
                 r.reasoning,
@@ -432,7 +447,7 @@ class MainWindow(QMainWindow):
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self, "Add a folder to your library", self.last_folder.start()
+            self, self.tr("Add a folder to your library"), self.last_folder.start()
         )
         if folder:
             self.last_folder.chose_folder(folder)
@@ -440,7 +455,7 @@ class MainWindow(QMainWindow):
 
     def choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Add files to your library", self.last_folder.start()
+            self, self.tr("Add files to your library"), self.last_folder.start()
         )
         if files:
             self.last_folder.chose_files(files)
@@ -450,10 +465,13 @@ class MainWindow(QMainWindow):
         """Index these folders/files (queued behind a running ingestion)."""
         if self.ingest_job is not None:
             self.pending_sync += paths
-            self.status.set_activity("Indexing queued…")
+            self.status.set_activity(self.tr("Indexing queued…"))
             return None
         return self._run_library_job(
-            self.backend.ingest(paths), self._ingest_done, self._ingest_cancelled, "Indexing…"
+            self.backend.ingest(paths),
+            self._ingest_done,
+            self._ingest_cancelled,
+            self.tr("Indexing…"),
         )
 
     def _run_library_job(
@@ -485,7 +503,7 @@ class MainWindow(QMainWindow):
     def _watched_change(self) -> None:
         if self._closed:  # a change noticed as the window closed: the history is closed
             return
-        self.status.set_activity("Files changed: re-syncing…")
+        self.status.set_activity(self.tr("Files changed: re-syncing…"))
         self.resync()
 
     def remove_folder(self, path: str) -> None:
@@ -495,7 +513,11 @@ class MainWindow(QMainWindow):
         job.start()
 
     def _removed(self, path: str, files: int) -> None:
-        self.status.set_activity(f"Removed {Path(path).name} ({files} files) from the library")
+        self.status.set_activity(
+            self.tr("Removed {name} ({count} files) from the library").format(
+                name=Path(path).name, count=files
+            )
+        )
         self._refresh_store_count()
 
     def _ingest_event(self, event: object) -> None:
@@ -507,38 +529,45 @@ class MainWindow(QMainWindow):
         elif isinstance(event, pipeline.ChunksEmbedded):  # within a file, per embedded slice
             progress.chunks_embedded(event.path, event.done, event.total)
             self.status.set_activity(
-                f"Indexing {Path(event.path).name}: {event.done:,}/{event.total:,} chunks"
+                self.tr("Indexing {file}: {done}/{total} chunks").format(
+                    file=Path(event.path).name, done=f"{event.done:,}", total=f"{event.total:,}"
+                )
             )
         elif isinstance(event, pipeline.FileDone):
             progress.file_finished(event.path, event.done, event.chunks, event.status)
             self.status.set_activity(
-                f"Indexing {event.done}/{event.total}: {Path(event.path).name}"
+                self.tr("Indexing {done}/{total}: {file}").format(
+                    done=event.done, total=event.total, file=Path(event.path).name
+                )
             )
 
     def _ingest_done(self, event: object) -> None:
         self._ingest_ended()
         if isinstance(event, FolderSynced):
             s = event.summary
-            failed = f", {len(s.failed)} failed" if s.failed else ""
+            failed = self.tr(", {count} failed").format(count=len(s.failed)) if s.failed else ""
             self.status.set_activity(
-                f"Indexed: {s.added} added, {s.updated} updated, {s.removed} removed{failed}"
+                self.tr("Indexed: {added} added, {updated} updated, {removed} removed").format(
+                    added=s.added, updated=s.updated, removed=s.removed
+                )
+                + failed
             )
-            self.status.set_store("ready", f"{s.chunks:,} chunks")
+            self.status.set_store("ready", self.tr("{count} chunks").format(count=f"{s.chunks:,}"))
             self.chat.set_empty_text(True)
 
     def _ingest_failed(self, info: ErrorInfo) -> None:
         if info.kind == "EmbeddingMismatchError":  # the settings name another model
-            self.status.set_activity("The library needs a rebuild first")
+            self.status.set_activity(self.tr("The library needs a rebuild first"))
             self._ingest_ended()
             self.check_rebuild()
             return
         self._ingest_ended()
-        self.status.set_activity("Indexing failed")
-        show_error(self, info, "Indexing failed")
+        self.status.set_activity(self.tr("Indexing failed"))
+        show_error(self, info, self.tr("Indexing failed"))
 
     def _ingest_cancelled(self) -> None:
         self._ingest_ended()
-        self.status.set_activity("Indexing cancelled")
+        self.status.set_activity(self.tr("Indexing cancelled"))
 
     def _ingest_ended(self) -> None:
         self.ingest_job = None
@@ -580,17 +609,20 @@ class MainWindow(QMainWindow):
             return
         box = QMessageBox(self)
         box.setIcon(QMessageBox.Icon.Question)
-        box.setWindowTitle("Rebuild the library?")
-        box.setText("Your library was built with other settings than Fathom now uses.")
+        box.setWindowTitle(self.tr("Rebuild the library?"))
+        box.setText(self.tr("Your library was built with other settings than Fathom now uses."))
         box.setInformativeText(
             "\n".join(f"• {r}" for r in reasons)
-            + "\n\nRebuilding re-reads and re-embeds every file in the background. Questions "
-            "keep using the current library until the new one is complete. New files are "
-            "indexed after the rebuild."
+            + "\n\n"
+            + self.tr(
+                "Rebuilding re-reads and re-embeds every file in the background. Questions "
+                "keep using the current library until the new one is complete. New files are "
+                "indexed after the rebuild."
+            )
         )
-        box.setAccessibleName("Rebuild the library")
-        rebuild = box.addButton("Rebuild now", QMessageBox.ButtonRole.AcceptRole)
-        box.addButton("Later", QMessageBox.ButtonRole.RejectRole)
+        box.setAccessibleName(self.tr("Rebuild the library"))
+        rebuild = box.addButton(self.tr("Rebuild now"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("Later"), QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(rebuild)
         self.rebuild_offer = box
 
@@ -599,7 +631,9 @@ class MainWindow(QMainWindow):
             if box.clickedButton() is rebuild:
                 self.start_rebuild()
             else:
-                self.status.set_activity("The library keeps its old settings until rebuilt")
+                self.status.set_activity(
+                    self.tr("The library keeps its old settings until rebuilt")
+                )
 
         box.finished.connect(answered)
         box.open()
@@ -608,30 +642,36 @@ class MainWindow(QMainWindow):
         """Rebuild with the current settings, after a running ingestion; shown like one."""
         if self.ingest_job is not None:
             self._rebuild_after_ingest = True
-            self.status.set_activity("Rebuild queued…")
+            self.status.set_activity(self.tr("Rebuild queued…"))
             return None
         return self._run_library_job(
             self.backend.rebuild(),
             self._rebuild_done,
             self._rebuild_cancelled,
-            "Rebuilding the library…",
+            self.tr("Rebuilding the library…"),
         )
 
     def _rebuild_done(self, event: object) -> None:
         self._ingest_ended()
         if isinstance(event, LibraryRebuilt):
             s = event.summary
-            gone = f", {len(s.missing)} no longer on disk" if s.missing else ""
-            failed = f", {len(s.failed)} failed" if s.failed else ""
+            gone = self.tr(", {count} no longer on disk").format(count=len(s.missing))
+            failed = self.tr(", {count} failed").format(count=len(s.failed))
             self.status.set_activity(
-                f"Library rebuilt: {s.files} files, {s.chunks:,} chunks{gone}{failed}"
+                self.tr("Library rebuilt: {files} files, {chunks} chunks").format(
+                    files=s.files, chunks=f"{s.chunks:,}"
+                )
+                + (gone if s.missing else "")
+                + (failed if s.failed else "")
             )
-            self.status.set_store("ready", f"{s.chunks:,} chunks")
+            self.status.set_store("ready", self.tr("{count} chunks").format(count=f"{s.chunks:,}"))
             self.resync()  # files added or changed meanwhile, folders dropped before it
 
     def _rebuild_cancelled(self) -> None:
         self._ingest_ended()
-        self.status.set_activity("Rebuild paused: it goes on where it stopped when restarted")
+        self.status.set_activity(
+            self.tr("Rebuild paused: it goes on where it stopped when restarted")
+        )
 
     def cancel_ingest(self) -> None:
         self.pending_sync = []
@@ -643,7 +683,9 @@ class MainWindow(QMainWindow):
 
         run_job(
             lambda cancel: self.backend.store(cancel).count(),
-            on_done=lambda n: self.status.set_store("ready", f"{n:,} chunks"),
+            on_done=lambda n: self.status.set_store(
+                "ready", self.tr("{count} chunks").format(count=f"{n:,}")
+            ),
             on_failed=self._store_count_failed,
             name="fathom-store-count",
         )
@@ -672,7 +714,9 @@ class MainWindow(QMainWindow):
         from desktop.gui.settings_dialog import SettingsDialog
 
         if self.backend.services is None:
-            self.statusBar().showMessage("Fathom is still starting; try again in a moment.", 4000)
+            self.statusBar().showMessage(
+                self.tr("Fathom is still starting; try again in a moment."), 4000
+            )
             return None
         dialog = SettingsDialog(self.backend.services, self, self.backend.served_store)
         dialog.settings_saved.connect(self._settings_saved)
@@ -684,7 +728,9 @@ class MainWindow(QMainWindow):
         if any(k.startswith("llm.") and k not in generation for k in keys):
             self._reload_model()
         if any(k.startswith("store.") for k in keys):
-            self.statusBar().showMessage("Store settings apply when Fathom starts again.", 8000)
+            self.statusBar().showMessage(
+                self.tr("Store settings apply when Fathom starts again."), 8000
+            )
         library = ("embedding.", "ingest.chunk_")
         if any(k.startswith(library) for k in keys):
             self.check_rebuild()
@@ -694,7 +740,9 @@ class MainWindow(QMainWindow):
         from desktop.gui.models_dialog import ModelsDialog
 
         if self.backend.services is None:
-            self.statusBar().showMessage("Fathom is still starting; try again in a moment.", 4000)
+            self.statusBar().showMessage(
+                self.tr("Fathom is still starting; try again in a moment."), 4000
+            )
             return None
         dialog = ModelsDialog(self.backend.services, self)
         dialog.chat_model_changed.connect(lambda _path: self._reload_model())
@@ -720,9 +768,11 @@ class MainWindow(QMainWindow):
     def about(self) -> None:
         QMessageBox.about(
             self,
-            "About Fathom",
-            f"<b>Fathom {__version__}</b><br>Chat with your own documents, locally.<br><br>"
-            f"Library: {self.backend.paths.base}",
+            self.tr("About Fathom"),
+            f"<b>Fathom {__version__}</b><br>"
+            + self.tr("Chat with your own documents, locally.")
+            + "<br><br>"
+            + self.tr("Library: {folder}").format(folder=self.backend.paths.base),
         )
 
 

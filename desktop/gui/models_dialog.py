@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -43,11 +43,18 @@ from desktop.core.modelhub.manager import (
 )
 from desktop.core.progress import CancelToken
 from desktop.core.services import Services
+from desktop.gui.i18n import QT_TRANSLATE_NOOP
 from desktop.gui.workers import ErrorInfo, Job, Lane, run_job
 
 ERROR_STYLE = "color: #d1242f;"
 MODEL_FILES = Lane("model files")  # list/add/use/remove, one at a time
-COLUMNS = ["Name", "Kind", "Size", "Active", "Path"]
+COLUMNS = [
+    QT_TRANSLATE_NOOP("ModelsDialog", "Name"),
+    QT_TRANSLATE_NOOP("ModelsDialog", "Kind"),
+    QT_TRANSLATE_NOOP("ModelsDialog", "Size"),
+    QT_TRANSLATE_NOOP("ModelsDialog", "Active"),
+    QT_TRANSLATE_NOOP("ModelsDialog", "Path"),
+]
 
 
 def human_bytes(n: float) -> str:
@@ -61,10 +68,14 @@ def human_bytes(n: float) -> str:
 def human_duration(seconds: float) -> str:
     seconds = int(seconds)
     if seconds < 60:
-        return f"{seconds} s"
+        return QCoreApplication.translate("ModelsDialog", "{s} s").format(s=seconds)
     if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        return QCoreApplication.translate("ModelsDialog", "{m} min {s} s").format(
+            m=seconds // 60, s=f"{seconds % 60:02d}"
+        )
+    return QCoreApplication.translate("ModelsDialog", "{h} h {m} min").format(
+        h=seconds // 3600, m=f"{seconds % 3600 // 60:02d}"
+    )
 
 
 def error_text(exc: BaseException) -> str:
@@ -94,16 +105,16 @@ class DownloadPanel(QWidget):
         self.item = item
         self._job: Job | None = None
         self._done_path: Path | None = None
-        self.setAccessibleName("Model download")
+        self.setAccessibleName(self.tr("Model download"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         row = QHBoxLayout()
         self.title = QLabel(self)
         self.title.setWordWrap(True)
-        self.start_button = QPushButton("Download", self)
-        self.start_button.setAccessibleName(f"Download {item.filename}")
-        self.cancel_button = QPushButton("Cancel", self)
-        self.cancel_button.setAccessibleName("Cancel the download")
+        self.start_button = QPushButton(self.tr("Download"), self)
+        self.start_button.setAccessibleName(self.tr("Download {file}").format(file=item.filename))
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_button.setAccessibleName(self.tr("Cancel the download"))
         self.cancel_button.setEnabled(False)
         self.title.setVisible(show_title)
         row.addWidget(self.title, 1)
@@ -112,14 +123,14 @@ class DownloadPanel(QWidget):
         row.addWidget(self.start_button)
         row.addWidget(self.cancel_button)
         self.bar = QProgressBar(self)
-        self.bar.setAccessibleName("Download progress")
+        self.bar.setAccessibleName(self.tr("Download progress"))
         self.bar.setRange(0, 1000)
         self.bar.setValue(0)
         self.bar.setTextVisible(True)
         self.bar.setFormat("")
         self.bar.setVisible(False)  # until a download starts
         self.status = QLabel(self)
-        self.status.setAccessibleName("Download status")
+        self.status.setAccessibleName(self.tr("Download status"))
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addLayout(row)
@@ -139,11 +150,15 @@ class DownloadPanel(QWidget):
 
     def refresh(self) -> None:
         size = f" ({self.item.size_gb:.1f} GB)" if self.item.size_gb else ""
-        self.title.setText(f"<b>{self.item.filename}</b>{size} from {self.item.repo_id}")
+        self.title.setText(
+            self.tr("{file} from {repo}").format(
+                file=f"<b>{self.item.filename}</b>{size}", repo=self.item.repo_id
+            )
+        )
         if self.running:
             return
         if self.target.is_file():
-            self.start_button.setText("Installed")
+            self.start_button.setText(self.tr("Installed"))
             self.start_button.setEnabled(False)
             self.bar.setVisible(False)
             return
@@ -154,19 +169,24 @@ class DownloadPanel(QWidget):
             if p.path.name.startswith(self.item.filename)
         ]
         if part:
-            self.start_button.setText("Resume")
-            self.start_button.setAccessibleName(f"Resume downloading {self.item.filename}")
+            self.start_button.setText(self.tr("Resume"))
+            self.start_button.setAccessibleName(
+                self.tr("Resume downloading {file}").format(file=self.item.filename)
+            )
             if not self.status.text():
                 self.status.setText(
-                    f"A download stopped after {human_bytes(part[0].size_bytes)}; "
-                    "Resume continues from there."
+                    self.tr("A download stopped after {size}; Resume continues from there.").format(
+                        size=human_bytes(part[0].size_bytes)
+                    )
                 )
         else:
-            self.start_button.setText("Download")
+            self.start_button.setText(self.tr("Download"))
             if not self.status.text():
                 self.status.setText(
-                    "Not downloaded yet. A download can be cancelled and resumed later; "
-                    "the file is checked against the hub's SHA-256 before use."
+                    self.tr(
+                        "Not downloaded yet. A download can be cancelled and resumed later; "
+                        "the file is checked against the hub's SHA-256 before use."
+                    )
                 )
 
     def on_start_button_clicked(self) -> None:
@@ -177,7 +197,7 @@ class DownloadPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.bar.setVisible(True)
         self.status.setStyleSheet("")
-        self.status.setText("Connecting…")
+        self.status.setText(self.tr("Connecting…"))
         self._done_path = None
 
         def work(cancel: CancelToken) -> Any:
@@ -198,7 +218,7 @@ class DownloadPanel(QWidget):
         if self._job is not None:
             self._job.cancel()
             self.cancel_button.setEnabled(False)
-            self.status.setText("Cancelling…")
+            self.status.setText(self.tr("Cancelling…"))
 
     def on_download_progressed(self, event: object) -> None:
         from desktop.core.modelhub.download import DownloadDone, DownloadProgress
@@ -209,24 +229,33 @@ class DownloadPanel(QWidget):
             self.bar.setFormat(f"{event.fraction:.0%}")
             if event.phase == "rehash":
                 self.status.setText(
-                    f"Checking the {human_bytes(event.total)} already downloaded… "
-                    f"{human_bytes(event.done)}"
+                    self.tr("Checking the {total} already downloaded… {done}").format(
+                        total=human_bytes(event.total), done=human_bytes(event.done)
+                    )
                 )
                 return
-            parts = [f"{human_bytes(event.done)} of {human_bytes(event.total)}"]
+            parts = [
+                self.tr("{done} of {total}").format(
+                    done=human_bytes(event.done), total=human_bytes(event.total)
+                )
+            ]
             if event.speed > 0:
                 parts.append(f"{human_bytes(event.speed)}/s")
             if event.eta_s is not None:
-                parts.append(f"about {human_duration(event.eta_s)} left")
+                parts.append(self.tr("about {time} left").format(time=human_duration(event.eta_s)))
             self.status.setText(" · ".join(parts))
         elif isinstance(event, DownloadDone):
             self.bar.setValue(1000)
             self.bar.setFormat("100%")
-            checked = " and verified (SHA-256)" if event.sha256 else ""
-            resumed = (
-                f", resumed after {human_bytes(event.resumed_from)}" if event.resumed_from else ""
-            )
-            self.status.setText(f"Downloaded{checked}{resumed}: {event.path}")
+            if event.sha256:
+                done = self.tr("Downloaded and verified (SHA-256)")
+            else:
+                done = self.tr("Downloaded")
+            if event.resumed_from:
+                done += self.tr(", resumed after {size}").format(
+                    size=human_bytes(event.resumed_from)
+                )
+            self.status.setText(f"{done}: {event.path}")
             self._done_path = event.path
 
     def _ended(self) -> None:
@@ -241,9 +270,9 @@ class DownloadPanel(QWidget):
 
     def on_download_cancelled(self) -> None:
         self.status.setStyleSheet("")
-        self.status.setText("Cancelled. The bytes so far are kept: Resume continues.")
+        self.status.setText(self.tr("Cancelled. The bytes so far are kept: Resume continues."))
         self._ended()
-        self.download_failed.emit("Cancelled")
+        self.download_failed.emit(self.tr("Cancelled"))
 
     def on_download_failed(self, info: ErrorInfo) -> None:
         text = info.message + (f"\n{info.hint}" if info.hint else "")
@@ -271,13 +300,15 @@ class ModelsDialog(QDialog):
         self.models: list[InstalledModel] = []
         self._busy = False
         self._job: Job | None = None
-        self.setWindowTitle("Models")
-        self.setAccessibleName("Fathom models")
+        self.setWindowTitle(self.tr("Models"))
+        self.setAccessibleName(self.tr("Fathom models"))
         self.resize(820, 480)
         layout = QVBoxLayout(self)
         self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setAccessibleName("Installed models")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setAccessibleName(self.tr("Installed models"))
+        self.table.setHorizontalHeaderLabels(
+            [QCoreApplication.translate("ModelsDialog", c) for c in COLUMNS]
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -291,29 +322,31 @@ class ModelsDialog(QDialog):
         self.table.itemSelectionChanged.connect(self.on_table_selection_changed)
         self.table.doubleClicked.connect(self.on_use_button_clicked)
         buttons = QHBoxLayout()
-        self.add_button = QPushButton("Add GGUF…", self)
-        self.add_button.setAccessibleName("Add a GGUF chat model file")
-        self.add_folder_button = QPushButton("Add embedding folder…", self)
-        self.add_folder_button.setAccessibleName("Add an ONNX embedding model folder")
-        self.use_button = QPushButton("Use", self)
-        self.use_button.setAccessibleName("Use the selected model")
-        self.remove_button = QPushButton("Remove", self)
-        self.remove_button.setAccessibleName("Remove the selected model")
+        self.add_button = QPushButton(self.tr("Add GGUF…"), self)
+        self.add_button.setAccessibleName(self.tr("Add a GGUF chat model file"))
+        self.add_folder_button = QPushButton(self.tr("Add embedding folder…"), self)
+        self.add_folder_button.setAccessibleName(self.tr("Add an ONNX embedding model folder"))
+        self.use_button = QPushButton(self.tr("Use"), self)
+        self.use_button.setAccessibleName(self.tr("Use the selected model"))
+        self.remove_button = QPushButton(self.tr("Remove"), self)
+        self.remove_button.setAccessibleName(self.tr("Remove the selected model"))
         for b in (self.add_button, self.add_folder_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.use_button)
         buttons.addWidget(self.remove_button)
         self.message = QLabel(self)
-        self.message.setAccessibleName("Models message")
+        self.message.setAccessibleName(self.tr("Models message"))
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.message.setVisible(False)
-        heading = QLabel("<b>Recommended model</b>", self)
+        heading = QLabel("<b>{}</b>".format(self.tr("Recommended model")), self)
         self.download = DownloadPanel(services, recommended, self)
         self.download.download_finished.connect(self.on_download_finished)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
-        close.button(QDialogButtonBox.StandardButton.Close).setAccessibleName("Close models")
+        close.button(QDialogButtonBox.StandardButton.Close).setAccessibleName(
+            self.tr("Close models")
+        )
         close.rejected.connect(self.reject)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
@@ -369,9 +402,11 @@ class ModelsDialog(QDialog):
         self.models = models
         self.table.setRowCount(len(self.models))
         for r, m in enumerate(self.models):
-            kind = "Chat" + (f" ({m.architecture})" if m.architecture else "")
-            cells = [m.name, kind if m.kind == "chat" else "Embedding", human_bytes(m.size_bytes)]
-            cells += ["✓ active" if m.active else "", str(m.path)]
+            kind = self.tr("Chat") + (f" ({m.architecture})" if m.architecture else "")
+            if m.kind != "chat":
+                kind = self.tr("Embedding")
+            cells = [m.name, kind, human_bytes(m.size_bytes)]
+            cells += [self.tr("✓ active") if m.active else "", str(m.path)]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setToolTip(str(m.path))
@@ -406,14 +441,17 @@ class ModelsDialog(QDialog):
 
     def on_add_button_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self, "Add a GGUF chat model", str(Path.home()), "GGUF models (*.gguf);;All files (*)"
+            self,
+            self.tr("Add a GGUF chat model"),
+            str(Path.home()),
+            self.tr("GGUF models (*.gguf);;All files (*)"),
         )
         if path:
             self.add_path(Path(path))
 
     def on_add_folder_button_clicked(self) -> None:
         path = QFileDialog.getExistingDirectory(
-            self, "Add an ONNX embedding model folder", str(Path.home())
+            self, self.tr("Add an ONNX embedding model folder"), str(Path.home())
         )
         if path:
             self.add_path(Path(path))
@@ -426,10 +464,14 @@ class ModelsDialog(QDialog):
         def added(model: InstalledModel) -> None:
             self.select(model.path)
             size = human_bytes(model.size_bytes)
-            self.show_message(f"Added {model.name} ({size}). Use makes it active.")
+            self.show_message(
+                self.tr("Added {name} ({size}). Use makes it active.").format(
+                    name=model.name, size=size
+                )
+            )
             self.models_changed.emit()
 
-        self.show_message("Checking the file…")
+        self.show_message(self.tr("Checking the file…"))
         self._run(lambda: add_model(services, path), added)
 
     def on_use_button_clicked(self) -> None:
@@ -443,13 +485,17 @@ class ModelsDialog(QDialog):
             self.select(model.path)
             if model.kind == "chat":
                 self.show_message(
-                    f"{model.name} is the chat model now; it loads in the background."
+                    self.tr("{name} is the chat model now; it loads in the background.").format(
+                        name=model.name
+                    )
                 )
                 self.chat_model_changed.emit(str(model.path))
             else:
                 self.show_message(
-                    f"{model.name} embeds from now on. Documents embedded with another model "
-                    "must be ingested again into a new library."
+                    self.tr(
+                        "{name} embeds from now on. Documents embedded with another model "
+                        "must be ingested again into a new library."
+                    ).format(name=model.name)
                 )
             self.models_changed.emit()
 
@@ -460,11 +506,14 @@ class ModelsDialog(QDialog):
         if chosen is None or self._busy:
             return
         deletes = chosen.source != "added"
-        what = "deletes the file from disk" if deletes else "forgets it (your file stays)"
+        if deletes:
+            question = self.tr("Remove {name}? This deletes the file from disk.")
+        else:
+            question = self.tr("Remove {name}? This forgets it (your file stays).")
         answer = QMessageBox.question(
             self,
-            "Remove model",
-            f"Remove {chosen.name}? This {what}.",
+            self.tr("Remove model"),
+            question.format(name=chosen.name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )
@@ -474,7 +523,7 @@ class ModelsDialog(QDialog):
         services = self.services
 
         def removed(model: InstalledModel) -> None:
-            self.show_message(f"Removed {model.name}.")
+            self.show_message(self.tr("Removed {name}.").format(name=model.name))
             self.models_changed.emit()
 
         self._run(lambda: remove_model(services, name), removed)

@@ -48,7 +48,7 @@ class PageCanvas(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("PDF page")
+        self.setAccessibleName(self.tr("PDF page"))
         self.image = QImage()
         self.page_size = QSizeF(612, 792)
         self.scale = 1.0  # logical pixels per point
@@ -92,7 +92,7 @@ class PdfPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAccessibleName("PDF viewer")
+        self.setAccessibleName(self.tr("PDF viewer"))
         self.engine: PdfEngine | None = None
         self.token = 0
         self.pages = 0
@@ -108,24 +108,34 @@ class PdfPane(QWidget):
         layout.setSpacing(4)
         bar = QHBoxLayout()
         bar.setSpacing(2)
-        self.prev_page = self._button("‹", "Previous page", lambda: self.go_to(self.page - 1))  # noqa: RUF001
+        self.prev_page = self._button(
+            "‹",  # noqa: RUF001
+            self.tr("Previous page"),
+            lambda: self.go_to(self.page - 1),
+        )
         self.page_box = QSpinBox(self)
-        self.page_box.setAccessibleName("Page")
+        self.page_box.setAccessibleName(self.tr("Page"))
         self.page_box.setKeyboardTracking(False)
         self.page_box.valueChanged.connect(self.go_to)
         self.of_pages = QLabel(self)
         self.of_pages.setObjectName("muted")
-        self.next_page = self._button("›", "Next page", lambda: self.go_to(self.page + 1))  # noqa: RUF001
+        self.next_page = self._button(
+            "›",  # noqa: RUF001
+            self.tr("Next page"),
+            lambda: self.go_to(self.page + 1),
+        )
         for w in (self.prev_page, self.page_box, self.of_pages, self.next_page):
             bar.addWidget(w)
         bar.addStretch(1)
-        self.zoom_out = self._button("−", "Zoom out", lambda: self.step_zoom(-1))  # noqa: RUF001
-        self.zoom_label = QLabel("Fit", self)
+        self.zoom_out = self._button("−", self.tr("Zoom out"), lambda: self.step_zoom(-1))  # noqa: RUF001
+        self.zoom_label = QLabel(self.tr("Fit"), self)
         self.zoom_label.setObjectName("muted")
         self.zoom_label.setMinimumWidth(36)
         self.zoom_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.zoom_in = self._button("+", "Zoom in", lambda: self.step_zoom(1))
-        self.fit = self._button("Fit width", "Fit the page to the width", self.fit_width)
+        self.zoom_in = self._button("+", self.tr("Zoom in"), lambda: self.step_zoom(1))
+        self.fit = self._button(
+            self.tr("Fit width"), self.tr("Fit the page to the width"), self.fit_width
+        )
         for w in (self.zoom_out, self.zoom_label, self.zoom_in, self.fit):
             bar.addWidget(w)
         layout.addLayout(bar)
@@ -135,7 +145,7 @@ class PdfPane(QWidget):
         self.area.setFrameShape(QFrame.Shape.NoFrame)
         self.area.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.area.setWidget(self.canvas)
-        self.area.setAccessibleName("PDF page area")
+        self.area.setAccessibleName(self.tr("PDF page area"))
         layout.addWidget(self.area, 1)
         self._resized = QTimer(self)
         self._resized.setSingleShot(True)
@@ -239,7 +249,7 @@ class PdfPane(QWidget):
     def _lay_out(self) -> None:
         size = self.sizes.get(self.page, self.canvas.page_size)
         self.canvas.show_page(size, self.scale())
-        self.zoom_label.setText("Fit" if self.zoom is None else f"{self.zoom:.0%}")
+        self.zoom_label.setText(self.tr("Fit") if self.zoom is None else f"{self.zoom:.0%}")
         if self._scroll_to is not None:
             y = self._scroll_to * self.canvas.scale - self.area.viewport().height() / 3
             self.area.verticalScrollBar().setValue(max(0, round(y)))

@@ -41,22 +41,22 @@ class ScopeBar(QWidget):
         where the "Other folder…" dialog opens."""
         super().__init__(parent)
         self.setObjectName("scopeBar")
-        self.setAccessibleName("What this chat searches")
+        self.setAccessibleName(self.tr("What this chat searches"))
         self._folders = folders
         self._start = start_folder
         self.scope: list[str] = []
         self.row = QHBoxLayout(self)
         self.row.setContentsMargins(0, 0, 0, 0)
         self.row.setSpacing(4)
-        self.label = QLabel("Searching:", self)
+        self.label = QLabel(self.tr("Searching:"), self)
         self.label.setObjectName("muted")
         self.row.addWidget(self.label)
         self.chips: list[QWidget] = []
         self.menu_button = QToolButton(self)
         self.menu_button.setObjectName("scopeMenu")
-        self.menu_button.setText("Search in ▾")
-        self.menu_button.setAccessibleName("Change what this chat searches")
-        self.menu_button.setToolTip("Limit this chat to some knowledge folders or files")
+        self.menu_button.setText(self.tr("Search in ▾"))
+        self.menu_button.setAccessibleName(self.tr("Change what this chat searches"))
+        self.menu_button.setToolTip(self.tr("Limit this chat to some knowledge folders or files"))
         self.menu_button.setAutoRaise(True)
         self.menu_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.menu = QMenu(self.menu_button)
@@ -84,14 +84,14 @@ class ScopeBar(QWidget):
         chip = QToolButton(self)
         chip.setObjectName("scopeChip")
         if not path:
-            chip.setText("Whole library")
-            chip.setAccessibleName("This chat searches the whole library")
-            chip.setToolTip("Every knowledge folder; use “Search in” to limit this chat")
+            chip.setText(self.tr("Whole library"))
+            chip.setAccessibleName(self.tr("This chat searches the whole library"))
+            chip.setToolTip(self.tr("Every knowledge folder; use “Search in” to limit this chat"))
             chip.setEnabled(False)
             return chip
         chip.setText(f"{chip_name(path)}  ✕")
-        chip.setAccessibleName(f"Searching {chip_name(path)}: remove it")
-        chip.setToolTip(f"{path}\nClick to stop searching it in this chat")
+        chip.setAccessibleName(self.tr("Searching {name}: remove it").format(name=chip_name(path)))
+        chip.setToolTip(f"{path}\n" + self.tr("Click to stop searching it in this chat"))
         chip.clicked.connect(lambda: self.set_scope([p for p in self.scope if p != path]))
         return chip
 
@@ -102,7 +102,7 @@ class ScopeBar(QWidget):
 
     def _fill_menu(self) -> None:
         self.menu.clear()
-        everything = self.menu.addAction("Whole library")
+        everything = self.menu.addAction(self.tr("Whole library"))
         everything.setCheckable(True)
         everything.setChecked(not self.scope)
         everything.triggered.connect(lambda: self.set_scope([]))
@@ -115,10 +115,10 @@ class ScopeBar(QWidget):
             action.setChecked(path in self.scope)
             action.toggled.connect(lambda on, p=path: self.toggle(p, on))
         if not known:
-            none = self.menu.addAction("(no knowledge folders yet)")
+            none = self.menu.addAction(self.tr("(no knowledge folders yet)"))
             none.setEnabled(False)
         self.menu.addSeparator()
-        other = self.menu.addAction("Other folder…")
+        other = self.menu.addAction(self.tr("Other folder…"))
         other.triggered.connect(self.choose_other)
 
     def toggle(self, path: str, on: bool) -> None:
@@ -126,6 +126,8 @@ class ScopeBar(QWidget):
         self.set_scope([*rest, path] if on else rest)
 
     def choose_other(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Search only in this folder", self._start())
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Search only in this folder"), self._start()
+        )
         if folder:
             self.toggle(str(Path(folder).resolve()), True)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,6 +47,7 @@ from desktop.core.settings import (
     save_settings,
     set_key,
 )
+from desktop.gui.i18n import QT_TRANSLATE_NOOP
 from desktop.gui.last_folder import LastFolder
 from desktop.gui.workers import ErrorInfo, Job, run_job
 
@@ -56,7 +57,7 @@ INT_MAX = 1_000_000
 # Section tabs and the keys they show, in order; keys not named here go to "Advanced".
 SECTIONS: list[tuple[str, list[str]]] = [
     (
-        "Model",
+        QT_TRANSLATE_NOOP("SettingsDialog", "Model"),
         [
             "llm.backend",
             "llm.model",
@@ -66,12 +67,18 @@ SECTIONS: list[tuple[str, list[str]]] = [
             "llm.reasoning_effort",
         ],
     ),
-    ("Retrieval", ["rag.top_k", "rag.rerank", "rag.reranker"]),
-    ("Indexing", ["ingest.chunk_tokens", "ingest.chunk_overlap", "ingest.max_file_mb"]),
-    ("Embeddings", ["embedding.model", "embedding.batch_size", "embedding.base_url"]),
-    ("Store", ["store.uri", "store.library"]),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Retrieval"), ["rag.top_k", "rag.rerank", "rag.reranker"]),
     (
-        "Advanced",
+        QT_TRANSLATE_NOOP("SettingsDialog", "Indexing"),
+        ["ingest.chunk_tokens", "ingest.chunk_overlap", "ingest.max_file_mb"],
+    ),
+    (
+        QT_TRANSLATE_NOOP("SettingsDialog", "Embeddings"),
+        ["embedding.model", "embedding.batch_size", "embedding.base_url"],
+    ),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Store"), ["store.uri", "store.library"]),
+    (
+        QT_TRANSLATE_NOOP("SettingsDialog", "Advanced"),
         [
             "llm.n_ctx",
             "llm.n_gpu_layers",
@@ -84,61 +91,74 @@ SECTIONS: list[tuple[str, list[str]]] = [
 ]
 
 LABELS = {
-    "llm.backend": "Backend",
-    "llm.model": "Chat model",
-    "llm.base_url": "Server URL",
-    "llm.temperature": "Temperature",
-    "llm.max_tokens": "Longest answer (tokens)",
-    "llm.reasoning_effort": "Reasoning effort",
-    "llm.n_ctx": "Context length",
-    "llm.n_gpu_layers": "GPU layers",
-    "llm.cpu_moe_layers": "Expert layers in RAM",
-    "llm.n_threads": "CPU threads",
-    "llm.flash_attn": "Flash attention",
-    "llm.kv_cache_type": "Key/value cache",
-    "rag.top_k": "Sources per answer",
-    "rag.rerank": "Rerank with a cross-encoder",
-    "rag.reranker": "Reranker model",
-    "ingest.chunk_tokens": "Chunk size (tokens)",
-    "ingest.chunk_overlap": "Chunk overlap (tokens)",
-    "ingest.max_file_mb": "Largest file (MB)",
-    "embedding.model": "Embedding model",
-    "embedding.batch_size": "Batch size",
-    "embedding.base_url": "Embedding server URL",
-    "store.uri": "Store location",
-    "store.library": "Library",
+    "llm.backend": QT_TRANSLATE_NOOP("SettingsDialog", "Backend"),
+    "llm.model": QT_TRANSLATE_NOOP("SettingsDialog", "Chat model"),
+    "llm.base_url": QT_TRANSLATE_NOOP("SettingsDialog", "Server URL"),
+    "llm.temperature": QT_TRANSLATE_NOOP("SettingsDialog", "Temperature"),
+    "llm.max_tokens": QT_TRANSLATE_NOOP("SettingsDialog", "Longest answer (tokens)"),
+    "llm.reasoning_effort": QT_TRANSLATE_NOOP("SettingsDialog", "Reasoning effort"),
+    "llm.n_ctx": QT_TRANSLATE_NOOP("SettingsDialog", "Context length"),
+    "llm.n_gpu_layers": QT_TRANSLATE_NOOP("SettingsDialog", "GPU layers"),
+    "llm.cpu_moe_layers": QT_TRANSLATE_NOOP("SettingsDialog", "Expert layers in RAM"),
+    "llm.n_threads": QT_TRANSLATE_NOOP("SettingsDialog", "CPU threads"),
+    "llm.flash_attn": QT_TRANSLATE_NOOP("SettingsDialog", "Flash attention"),
+    "llm.kv_cache_type": QT_TRANSLATE_NOOP("SettingsDialog", "Key/value cache"),
+    "rag.top_k": QT_TRANSLATE_NOOP("SettingsDialog", "Sources per answer"),
+    "rag.rerank": QT_TRANSLATE_NOOP("SettingsDialog", "Rerank with a cross-encoder"),
+    "rag.reranker": QT_TRANSLATE_NOOP("SettingsDialog", "Reranker model"),
+    "ingest.chunk_tokens": QT_TRANSLATE_NOOP("SettingsDialog", "Chunk size (tokens)"),
+    "ingest.chunk_overlap": QT_TRANSLATE_NOOP("SettingsDialog", "Chunk overlap (tokens)"),
+    "ingest.max_file_mb": QT_TRANSLATE_NOOP("SettingsDialog", "Largest file (MB)"),
+    "embedding.model": QT_TRANSLATE_NOOP("SettingsDialog", "Embedding model"),
+    "embedding.batch_size": QT_TRANSLATE_NOOP("SettingsDialog", "Batch size"),
+    "embedding.base_url": QT_TRANSLATE_NOOP("SettingsDialog", "Embedding server URL"),
+    "store.uri": QT_TRANSLATE_NOOP("SettingsDialog", "Store location"),
+    "store.library": QT_TRANSLATE_NOOP("SettingsDialog", "Library"),
 }
 
 # What a bad value of these keys means, in words (others show the core's message).
 FRIENDLY = {
-    "store.library": "A library name starts with a letter, then up to 40 letters, digits or "
-    "underscores (no spaces).",
+    "store.library": QT_TRANSLATE_NOOP(
+        "SettingsDialog",
+        "A library name starts with a letter, then up to 40 letters, digits or "
+        "underscores (no spaces).",
+    ),
 }
 
 # Choices shown in words (the value saved stays the setting's own).
 CHOICE_LABELS = {
     "llm.backend": {
-        "llama_cpp": "llama.cpp: a GGUF model on this computer",
-        "openai": "An OpenAI-compatible server",
+        "llama_cpp": QT_TRANSLATE_NOOP(
+            "SettingsDialog", "llama.cpp: a GGUF model on this computer"
+        ),
+        "openai": QT_TRANSLATE_NOOP("SettingsDialog", "An OpenAI-compatible server"),
+    },
+    "llm.reasoning_effort": {
+        "low": QT_TRANSLATE_NOOP("SettingsDialog", "low"),
+        "medium": QT_TRANSLATE_NOOP("SettingsDialog", "medium"),
+        "high": QT_TRANSLATE_NOOP("SettingsDialog", "high"),
     },
     "llm.kv_cache_type": {
-        "f16": "f16 (full precision)",
-        "q8_0": "q8_0 (half the memory)",
-        "q4_0": "q4_0 (a quarter of the memory)",
+        "f16": QT_TRANSLATE_NOOP("SettingsDialog", "f16 (full precision)"),
+        "q8_0": QT_TRANSLATE_NOOP("SettingsDialog", "q8_0 (half the memory)"),
+        "q4_0": QT_TRANSLATE_NOOP("SettingsDialog", "q4_0 (a quarter of the memory)"),
     },
 }
 
 # What the lowest value of a spin box means, where it is "decide for me".
 SPECIAL = {
-    "llm.n_ctx": "Auto (largest that fits)",
-    "llm.n_gpu_layers": "Auto (as many as fit)",
-    "llm.cpu_moe_layers": "Auto (from GPU memory)",
-    "llm.n_threads": "Auto (one per core)",
+    "llm.n_ctx": QT_TRANSLATE_NOOP("SettingsDialog", "Auto (largest that fits)"),
+    "llm.n_gpu_layers": QT_TRANSLATE_NOOP("SettingsDialog", "Auto (as many as fit)"),
+    "llm.cpu_moe_layers": QT_TRANSLATE_NOOP("SettingsDialog", "Auto (from GPU memory)"),
+    "llm.n_threads": QT_TRANSLATE_NOOP("SettingsDialog", "Auto (one per core)"),
 }
 
 # Keys whose line edit gets a "Browse…" button: (file or folder, file filter).
 PICKERS = {
-    "llm.model": ("file", "GGUF models (*.gguf);;All files (*)"),
+    "llm.model": (
+        "file",
+        QT_TRANSLATE_NOOP("SettingsDialog", "GGUF models (*.gguf);;All files (*)"),
+    ),
     "embedding.model": ("folder", ""),
     "store.uri": ("folder", ""),
 }
@@ -172,12 +192,20 @@ def env_name(key: str) -> str:
 def problem_text(key: str, exc: ConfigError) -> str:
     """What is wrong with a value, for the line under its field."""
     if key in FRIENDLY:
-        return f"{FRIENDLY[key]} ({key})"
+        return f"{QCoreApplication.translate('SettingsDialog', FRIENDLY[key])} ({key})"
     return f"{exc.message} {exc.hint}".strip()
 
 
 def _label(key: str) -> str:
-    return LABELS.get(key) or key.partition(".")[2].replace("_", " ").capitalize()
+    if key in LABELS:
+        return QCoreApplication.translate("SettingsDialog", LABELS[key])
+    return key.partition(".")[2].replace("_", " ").capitalize()
+
+
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: "Chat model" becomes "chat model"; "GPU layers" and
+    labels in scripts without case stay as they are."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 class SettingRow:
@@ -201,18 +229,31 @@ class SettingRow:
         tip = info.description
         if info.allowed:
             tip = f"{tip}\n({info.allowed})" if tip else info.allowed
-        self.editor.setToolTip(f"{tip}\nSetting: {self.key}" if tip else f"Setting: {self.key}")
+        setting = QCoreApplication.translate("SettingsDialog", "Setting: {key}").format(
+            key=self.key
+        )
+        self.editor.setToolTip(f"{tip}\n{setting}" if tip else setting)
         row.addWidget(self.editor, 1)
         self.browse: QPushButton | None = None
         if self.key in PICKERS:
-            self.browse = QPushButton("Browse…", self.field)
-            self.browse.setAccessibleName(f"Browse for {_label(self.key).lower()}")
+            self.browse = QPushButton(
+                QCoreApplication.translate("SettingsDialog", "Browse…"), self.field
+            )
+            self.browse.setAccessibleName(
+                QCoreApplication.translate("SettingsDialog", "Browse for {setting}").format(
+                    setting=_in_sentence(_label(self.key))
+                )
+            )
             self.browse.clicked.connect(self.on_browse_clicked)
             row.addWidget(self.browse)
         self.message = QLabel(self.field)
         column.addWidget(self.message)
         self.message.setObjectName(f"{self.key}.message")
-        self.message.setAccessibleName(f"{_label(self.key)} problem")
+        self.message.setAccessibleName(
+            QCoreApplication.translate("SettingsDialog", "{setting} problem").format(
+                setting=_label(self.key)
+            )
+        )
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.setWordWrap(True)
         self.message.setVisible(False)
@@ -221,7 +262,10 @@ class SettingRow:
         if os.environ.get(env_name(self.key)) is not None:
             self.field.setEnabled(False)
             self.editor.setToolTip(
-                f"{self.editor.toolTip()}\nSet by the environment variable {env_name(self.key)}."
+                f"{self.editor.toolTip()}\n"
+                + QCoreApplication.translate(
+                    "SettingsDialog", "Set by the environment variable {name}."
+                ).format(name=env_name(self.key))
             )
 
     def _make_editor(self, info: KeyInfo, parent: QWidget) -> QWidget:
@@ -229,7 +273,10 @@ class SettingRow:
             combo = QComboBox(parent)
             shown = CHOICE_LABELS.get(info.key, {})
             for choice in info.choices:
-                combo.addItem(shown.get(choice, choice), choice)
+                text = shown.get(choice)
+                combo.addItem(
+                    QCoreApplication.translate("SettingsDialog", text) if text else choice, choice
+                )
             return combo
         if info.kind == "bool":
             return QCheckBox(parent)
@@ -238,7 +285,9 @@ class SettingRow:
             low, high, _ = _bounds(info.key)
             spin.setRange(int(low if low is not None else -INT_MAX), int(high or INT_MAX))
             if info.key in SPECIAL:
-                spin.setSpecialValueText(SPECIAL[info.key])
+                spin.setSpecialValueText(
+                    QCoreApplication.translate("SettingsDialog", SPECIAL[info.key])
+                )
             return spin
         if info.kind == "float":
             dspin = QDoubleSpinBox(parent)
@@ -251,11 +300,15 @@ class SettingRow:
         edit = QLineEdit(parent)
         edit.setClearButtonEnabled(True)
         if info.key == "store.uri":
-            edit.setPlaceholderText("The Lite store in Fathom's folder")
+            edit.setPlaceholderText(
+                QCoreApplication.translate("SettingsDialog", "The Lite store in Fathom's folder")
+            )
         elif info.key == "llm.model":
-            edit.setPlaceholderText("The default model")
+            edit.setPlaceholderText(
+                QCoreApplication.translate("SettingsDialog", "The default model")
+            )
         elif info.key == "llm.base_url":
-            edit.setPlaceholderText("http://localhost:8080/v1")
+            edit.setPlaceholderText("http://localhost:8080/v1")  # an address, not words
         return edit
 
     def value(self) -> Any:
@@ -310,13 +363,22 @@ class SettingRow:
         start = start or self.last_folder.start()
         if kind == "file":
             chosen, _ = QFileDialog.getOpenFileName(
-                self.field, f"Choose the {_label(self.key).lower()}", start, pattern
+                self.field,
+                QCoreApplication.translate("SettingsDialog", "Choose the {setting}").format(
+                    setting=_in_sentence(_label(self.key))
+                ),
+                start,
+                QCoreApplication.translate("SettingsDialog", pattern),
             )
             if chosen:
                 self.last_folder.chose_files([chosen])
         else:
             chosen = QFileDialog.getExistingDirectory(
-                self.field, f"Choose the {_label(self.key).lower()}", start
+                self.field,
+                QCoreApplication.translate("SettingsDialog", "Choose the {setting}").format(
+                    setting=_in_sentence(_label(self.key))
+                ),
+                start,
             )
             if chosen:
                 self.last_folder.chose_folder(chosen)
@@ -340,16 +402,25 @@ class SecretRow:
         self.editor.setEchoMode(QLineEdit.EchoMode.Password)
         self.editor.setAccessibleName(label)
         saved = bool(get_secret(name))
-        self.editor.setPlaceholderText("Saved (type to replace)" if saved else "Not set")
+        self.editor.setPlaceholderText(
+            QCoreApplication.translate("SettingsDialog", "Saved (type to replace)")
+            if saved
+            else QCoreApplication.translate("SettingsDialog", "Not set")
+        )
         self.editor.setToolTip(
-            f"Kept in the system keyring, never in settings.json; the environment variable "
-            f"{SECRET_ENV[name]} overrides it."
+            QCoreApplication.translate(
+                "SettingsDialog",
+                "Kept in the system keyring, never in settings.json; the environment variable "
+                "{name} overrides it.",
+            ).format(name=SECRET_ENV[name])
         )
         self.message = QLabel(self.field)
         column.addWidget(self.message)
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.setWordWrap(True)
-        self.message.setAccessibleName(f"{label} problem")
+        self.message.setAccessibleName(
+            QCoreApplication.translate("SettingsDialog", "{setting} problem").format(setting=label)
+        )
         self.message.setVisible(False)
 
     def typed(self) -> str:
@@ -366,9 +437,15 @@ class SecretRow:
             set_secret(self.name, self.editor.text())
         except Exception as exc:  # keyring backends raise their own errors
             self.message.setText(
-                f"The {self.label.lower()} could not be saved in the system keyring "
-                f"({type(exc).__name__}: {exc}). Set {SECRET_ENV[self.name]} in the "
-                "environment instead."
+                QCoreApplication.translate(
+                    "SettingsDialog",
+                    "The {secret} could not be saved in the system keyring ({error}). "
+                    "Set {name} in the environment instead.",
+                ).format(
+                    secret=_in_sentence(self.label),
+                    error=f"{type(exc).__name__}: {exc}",
+                    name=SECRET_ENV[self.name],
+                )
             )
             self.message.setVisible(True)
             return False
@@ -380,10 +457,23 @@ class ConnectionTest:
     """A "Test connection" button, its result line, and the check it runs on a worker."""
 
     def __init__(self, what: str, check: Callable[[], Callable[[], str]], parent: QWidget):
-        self.button = QPushButton("Test connection", parent)
-        self.button.setAccessibleName(f"Test the {what} connection")
+        self.button = QPushButton(
+            QCoreApplication.translate("SettingsDialog", "Test connection"), parent
+        )
+        names = {
+            "model": (
+                QCoreApplication.translate("SettingsDialog", "Test the model connection"),
+                QCoreApplication.translate("SettingsDialog", "Model connection result"),
+            ),
+            "store": (
+                QCoreApplication.translate("SettingsDialog", "Test the store connection"),
+                QCoreApplication.translate("SettingsDialog", "Store connection result"),
+            ),
+        }
+        test_name, result_name = names.get(what, (what, what))
+        self.button.setAccessibleName(test_name)
         self.result = QLabel(parent)
-        self.result.setAccessibleName(f"{what.capitalize()} connection result")
+        self.result.setAccessibleName(result_name)
         self.result.setWordWrap(True)
         self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._check = check
@@ -406,7 +496,7 @@ class ConnectionTest:
             return
         self.button.setEnabled(False)
         self.result.setStyleSheet("")
-        self.result.setText("Testing…")
+        self.result.setText(QCoreApplication.translate("SettingsDialog", "Testing…"))
         self._job = run_job(
             lambda _cancel: call(),
             on_done=self.on_check_succeeded,
@@ -455,25 +545,26 @@ class SettingsDialog(QDialog):
         self.services = services
         self.open_store = open_store
         self.last_folder = LastFolder(services.paths.base)
-        self.setWindowTitle("Settings")
-        self.setAccessibleName("Fathom settings")
+        self.setWindowTitle(self.tr("Settings"))
+        self.setAccessibleName(self.tr("Fathom settings"))
         self.setMinimumSize(640, 440)
         self.rows: dict[str, SettingRow] = {}
         layout = QVBoxLayout(self)
         self.banner = QLabel(self)
-        self.banner.setAccessibleName("Settings problem")
+        self.banner.setAccessibleName(self.tr("Settings problem"))
         self.banner.setStyleSheet(ERROR_STYLE)
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
         self.tabs = QTabWidget(self)
-        self.tabs.setAccessibleName("Settings sections")
+        self.tabs.setAccessibleName(self.tr("Settings sections"))
         infos = {i.key: i for i in list_keys(services.settings) if i.key != "version"}
         placed = {k for _, keys in SECTIONS for k in keys}
         self.forms: dict[str, QFormLayout] = {}
         for title, keys in SECTIONS:
             extra = [k for k in infos if k not in placed] if title == "Advanced" else []
             page = QWidget(self.tabs)
-            page.setAccessibleName(f"{title} settings")
+            shown_title = QCoreApplication.translate("SettingsDialog", title)
+            page.setAccessibleName(self.tr("{section} settings").format(section=shown_title))
             form = QFormLayout(page)
             form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
             self.forms[title] = form
@@ -486,16 +577,20 @@ class SettingsDialog(QDialog):
                 self._add_llm_backend(form, page)
             elif title == "Store":
                 self._add_store_backend(form, page)
-            self.tabs.addTab(page, title)
+            self.tabs.addTab(page, shown_title)
         std = QDialogButtonBox.StandardButton
         self.buttons = QDialogButtonBox(std.Ok | std.Cancel | std.RestoreDefaults, self)
         defaults = self.buttons.button(std.RestoreDefaults)
-        defaults.setAccessibleName("Restore the defaults of this section")
-        defaults.setToolTip("Put this section's settings back to their defaults (OK saves).")
+        defaults.setAccessibleName(self.tr("Restore the defaults of this section"))
+        defaults.setToolTip(
+            self.tr("Put this section's settings back to their defaults (OK saves).")
+        )
         defaults.clicked.connect(self.on_restore_defaults_clicked)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setAccessibleName("Save settings")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setAccessibleName(
+            self.tr("Save settings")
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setAccessibleName(
-            "Close without saving"
+            self.tr("Close without saving")
         )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
@@ -521,8 +616,8 @@ class SettingsDialog(QDialog):
             row.connect_changed(self.on_backend_changed)
 
     def _add_api_key(self, form: QFormLayout, page: QWidget) -> None:
-        self.api_key = SecretRow("llm_api_key", "API key", page)
-        label = QLabel("API key:", page)
+        self.api_key = SecretRow("llm_api_key", self.tr("API key"), page)
+        label = QLabel(self.tr("API key:"), page)
         label.setMinimumHeight(self.api_key.editor.sizeHint().height())
         label.setBuddy(self.api_key.editor)
         label.setToolTip(self.api_key.editor.toolTip())
@@ -533,8 +628,8 @@ class SettingsDialog(QDialog):
         self.llm_test.add_to(form)
 
     def _add_store_backend(self, form: QFormLayout, page: QWidget) -> None:
-        self.token = SecretRow("store_token", "Store token", page)
-        token_label = QLabel("Token:", page)
+        self.token = SecretRow("store_token", self.tr("Store token"), page)
+        token_label = QLabel(self.tr("Token:"), page)
         token_label.setMinimumHeight(self.token.editor.sizeHint().height())
         token_label.setBuddy(self.token.editor)
         token_label.setToolTip(self.token.editor.toolTip())
@@ -571,7 +666,9 @@ class SettingsDialog(QDialog):
             model.browse.setVisible(not remote)
         editor = model.editor
         assert isinstance(editor, QLineEdit)
-        editor.setPlaceholderText("The server's model name" if remote else "The default model")
+        editor.setPlaceholderText(
+            self.tr("The server's model name") if remote else self.tr("The default model")
+        )
         self.llm_test.result.clear()
 
     # --- connection checks (each returns the call that runs on a worker) -------------
@@ -601,7 +698,9 @@ class SettingsDialog(QDialog):
             path = services.chat_model_path()
             meta = check_chat_gguf(path)
             arch = str(meta.get("general.architecture", "?"))
-            return f"{path.name} is a GGUF {arch} chat model ({path.stat().st_size / 1e9:.1f} GB)"
+            return QCoreApplication.translate(
+                "SettingsDialog", "{name} is a GGUF {arch} chat model ({size} GB)"
+            ).format(name=path.name, arch=arch, size=f"{path.stat().st_size / 1e9:.1f}")
 
         return check_local
 
@@ -652,18 +751,26 @@ class SettingsDialog(QDialog):
                 row.show_error(problem_text(key, exc))
                 bad = True
         if bad:
-            self._show_banner(ConfigError("Some settings have bad values; nothing was saved."))
+            self._show_banner(
+                ConfigError(self.tr("Some settings have bad values; nothing was saved."))
+            )
             self._show_first_error()
             return
         for secret in (self.api_key, self.token):
             if not secret.save():
-                self._show_banner(ConfigError("A secret could not be saved; nothing was saved."))
+                self._show_banner(
+                    ConfigError(self.tr("A secret could not be saved; nothing was saved."))
+                )
                 self._show_page_of(secret.field)
                 return
         try:
             save_settings(saved, file)
         except OSError as exc:
-            self._show_banner(ConfigError(f"Cannot write {file}: {exc.strerror}."))
+            self._show_banner(
+                ConfigError(
+                    self.tr("Cannot write {file}: {reason}.").format(file=file, reason=exc.strerror)
+                )
+            )
             return
         self.services.settings = current
         self.settings_saved.emit(changed)

@@ -84,17 +84,17 @@ class MachinePage(QWizardPage):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.wiz = wizard
-        self.setTitle("Welcome to Fathom")
-        self.setSubTitle("Fathom answers from your documents with a model that runs here.")
+        self.setTitle(self.tr("Welcome to Fathom"))
+        self.setSubTitle(self.tr("Fathom answers from your documents with a model that runs here."))
         layout = QVBoxLayout(self)
-        self.machine_label = QLabel("Looking at this machine…", self)
-        self.machine_label.setAccessibleName("This machine")
+        self.machine_label = QLabel(self.tr("Looking at this machine…"), self)
+        self.machine_label.setAccessibleName(self.tr("This machine"))
         self.machine_label.setTextFormat(Qt.TextFormat.RichText)
         self.advice = QLabel(self)
-        self.advice.setAccessibleName("Recommendation")
+        self.advice.setAccessibleName(self.tr("Recommendation"))
         self.advice.setWordWrap(True)
         self.warnings = QLabel(self)
-        self.warnings.setAccessibleName("Warnings")
+        self.warnings.setAccessibleName(self.tr("Warnings"))
         self.warnings.setWordWrap(True)
         self.warnings.setStyleSheet(ERROR_STYLE)
         self.warnings.setVisible(False)
@@ -131,7 +131,9 @@ class MachinePage(QWizardPage):
         self.detected.emit()
 
     def on_detect_failed(self, info: ErrorInfo) -> None:
-        self.machine_label.setText(f"This machine could not be examined: {info.message}")
+        self.machine_label.setText(
+            self.tr("This machine could not be examined: {reason}").format(reason=info.message)
+        )
         self.machine_label.setStyleSheet(ERROR_STYLE)
 
 
@@ -141,17 +143,18 @@ class ChatModelPage(QWizardPage):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.wiz = wizard
-        self.setTitle("Chat model")
-        self.setSubTitle("The model that reads the passages found and writes the answer.")
+        self.setTitle(self.tr("Chat model"))
+        self.setSubTitle(self.tr("The model that reads the passages found and writes the answer."))
         layout = QVBoxLayout(self)
         self.download_radio = QRadioButton(
-            f"Download the recommended model, {wizard.chat.filename} "
-            f"({wizard.chat.size_gb:.1f} GB)",
+            self.tr("Download the recommended model, {file} ({size} GB)").format(
+                file=wizard.chat.filename, size=f"{wizard.chat.size_gb:.1f}"
+            ),
             self,
         )
-        self.download_radio.setAccessibleName("Download the recommended model")
-        self.existing_radio = QRadioButton("Use a GGUF file I already have", self)
-        self.existing_radio.setAccessibleName("Use a GGUF file I already have")
+        self.download_radio.setAccessibleName(self.tr("Download the recommended model"))
+        self.existing_radio = QRadioButton(self.tr("Use a GGUF file I already have"), self)
+        self.existing_radio.setAccessibleName(self.tr("Use a GGUF file I already have"))
         group = QButtonGroup(self)
         group.addButton(self.download_radio)
         group.addButton(self.existing_radio)
@@ -159,15 +162,15 @@ class ChatModelPage(QWizardPage):
         self.download.download_finished.connect(self.on_download_finished)
         picker = QHBoxLayout()
         self.path_edit = QLineEdit(self)
-        self.path_edit.setAccessibleName("GGUF file")
-        self.path_edit.setPlaceholderText("/path/to/model.gguf")
-        self.browse = QPushButton("Browse…", self)
-        self.browse.setAccessibleName("Browse for a GGUF file")
+        self.path_edit.setAccessibleName(self.tr("GGUF file"))
+        self.path_edit.setPlaceholderText(self.tr("/path/to/model.gguf"))
+        self.browse = QPushButton(self.tr("Browse…"), self)
+        self.browse.setAccessibleName(self.tr("Browse for a GGUF file"))
         picker.addSpacing(24)
         picker.addWidget(self.path_edit, 1)
         picker.addWidget(self.browse)
         self.path_message = QLabel(self)
-        self.path_message.setAccessibleName("GGUF file check")
+        self.path_message.setAccessibleName(self.tr("GGUF file check"))
         self.path_message.setWordWrap(True)
         layout.addWidget(self.download_radio)
         indent = QHBoxLayout()
@@ -197,9 +200,9 @@ class ChatModelPage(QWizardPage):
     def on_browse_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
             self,
-            "Choose a GGUF model",
+            self.tr("Choose a GGUF model"),
             self.wiz.last_folder.start(),
-            "GGUF models (*.gguf);;All files (*)",
+            self.tr("GGUF models (*.gguf);;All files (*)"),
         )
         if path:
             self.wiz.last_folder.chose_files([path])
@@ -214,7 +217,7 @@ class ChatModelPage(QWizardPage):
             return
         path = Path(text.strip()).expanduser()
         self.path_message.setStyleSheet("")
-        self.path_message.setText("Checking…")
+        self.path_message.setText(self.tr("Checking…"))
         self._check_job = run_job(
             lambda _cancel: check_chat_gguf(path),
             on_done=lambda meta: self.on_path_checked(path, meta, None),
@@ -234,7 +237,9 @@ class ChatModelPage(QWizardPage):
             arch = meta.get("general.architecture", "?") if isinstance(meta, dict) else "?"
             self.path_message.setStyleSheet("")
             self.path_message.setText(
-                f"✓ A GGUF {arch} chat model, {human_bytes(path.stat().st_size)}."
+                self.tr("✓ A GGUF {arch} chat model, {size}.").format(
+                    arch=arch, size=human_bytes(path.stat().st_size)
+                )
             )
         self.completeChanged.emit()
         self.path_checked.emit()
@@ -255,24 +260,26 @@ class EmbeddingPage(QWizardPage):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__(wizard)
         self.wiz = wizard
-        self.setTitle("Embedding model")
-        self.setSubTitle("The small model that turns passages into vectors for search.")
+        self.setTitle(self.tr("Embedding model"))
+        self.setSubTitle(self.tr("The small model that turns passages into vectors for search."))
         layout = QVBoxLayout(self)
         note = QLabel(
-            "A hub id is fetched on the first ingestion (about 90 MB) and kept; a local "
-            "folder (tokenizer.json, configs, onnx/model.onnx) is used as it is.",
+            self.tr(
+                "A hub id is fetched on the first ingestion (about 90 MB) and kept; a local "
+                "folder (tokenizer.json, configs, onnx/model.onnx) is used as it is."
+            ),
             self,
         )
         note.setWordWrap(True)
         row = QHBoxLayout()
         self.edit = QLineEdit(self)
-        self.edit.setAccessibleName("Embedding model")
-        self.browse = QPushButton("Browse…", self)
-        self.browse.setAccessibleName("Browse for an embedding model folder")
+        self.edit.setAccessibleName(self.tr("Embedding model"))
+        self.browse = QPushButton(self.tr("Browse…"), self)
+        self.browse.setAccessibleName(self.tr("Browse for an embedding model folder"))
         row.addWidget(self.edit, 1)
         row.addWidget(self.browse)
         self.message = QLabel(self)
-        self.message.setAccessibleName("Embedding model check")
+        self.message.setAccessibleName(self.tr("Embedding model check"))
         self.message.setWordWrap(True)
         self.message.setStyleSheet(ERROR_STYLE)
         layout.addWidget(note)
@@ -289,7 +296,7 @@ class EmbeddingPage(QWizardPage):
 
     def on_browse_clicked(self) -> None:
         path = QFileDialog.getExistingDirectory(
-            self, "Choose an embedding model folder", self.wiz.last_folder.start()
+            self, self.tr("Choose an embedding model folder"), self.wiz.last_folder.start()
         )
         if path:
             self.wiz.last_folder.chose_folder(path)
@@ -298,7 +305,7 @@ class EmbeddingPage(QWizardPage):
     def problem(self) -> str:
         spec = self.edit.text().strip()
         if not spec:
-            return "Give a hub id or a local model folder."
+            return self.tr("Give a hub id or a local model folder.")
         folder = Path(spec).expanduser()
         if folder.is_dir():
             try:
@@ -307,7 +314,9 @@ class EmbeddingPage(QWizardPage):
                 return error_text(exc)
             return ""
         if spec.count("/") != 1 and not spec.startswith("pymilvus:"):
-            return f"'{spec}' is neither a folder nor a hub id such as owner/model."
+            return self.tr("'{spec}' is neither a folder nor a hub id such as owner/model.").format(
+                spec=spec
+            )
         return ""
 
     def on_edit_changed(self) -> None:
@@ -332,8 +341,8 @@ class SetupWizard(QWizard):
         self.last_folder = LastFolder(services.paths.base)
         self.machine: Machine | None = None
         self.recommendation: Recommendation | None = None
-        self.setWindowTitle("Set up Fathom")
-        self.setAccessibleName("Fathom setup")
+        self.setWindowTitle(self.tr("Set up Fathom"))
+        self.setAccessibleName(self.tr("Fathom setup"))
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setMinimumSize(640, 460)
         self.machine_page = MachinePage(self)
@@ -343,14 +352,14 @@ class SetupWizard(QWizard):
             self.addPage(page)
         for which in (QWizard.WizardButton.NextButton, QWizard.WizardButton.BackButton):
             self.button(which).setAccessibleName(self.buttonText(which).strip("<>& "))
-        self.button(QWizard.WizardButton.FinishButton).setAccessibleName("Finish setup")
-        self.button(QWizard.WizardButton.CancelButton).setAccessibleName("Cancel setup")
+        self.button(QWizard.WizardButton.FinishButton).setAccessibleName(self.tr("Finish setup"))
+        self.button(QWizard.WizardButton.CancelButton).setAccessibleName(self.tr("Cancel setup"))
 
     def save(self) -> Path:
         """Use the chosen chat model and save the recommended settings."""
         chosen = self.chat_page.chosen()
         if chosen is None:
-            raise ConfigError("No chat model was chosen.")
+            raise ConfigError(self.tr("No chat model was chosen."))
         model = use_model(self.services, str(chosen))
         file = self.services.paths.settings_file
         # The GPU split stays auto (-1 / 0): worked out again from the machine at each

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRectF, QSize, QSizeF, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QRectF, QSize, QSizeF, QThread, Signal
 from PySide6.QtGui import QFont, QImage, QTextCharFormat, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QApplication, QPlainTextDocumentLayout
 
@@ -46,23 +46,33 @@ def check_file(path: Path, indexed: str | Exception | None) -> tuple[FileCheck, 
     except FileNotFoundError:
         return FileCheck(
             "missing",
-            f"{path.name} is no longer at {path.parent}: it was moved or deleted since it "
-            "was indexed. Re-sync its folder in Knowledge to update the library; the "
-            "passage as it was indexed is shown.",
+            QCoreApplication.translate(
+                "SourceLoader",
+                "{name} is no longer at {folder}: it was moved or deleted since it "
+                "was indexed. Re-sync its folder in Knowledge to update the library; the "
+                "passage as it was indexed is shown.",
+            ).format(name=path.name, folder=path.parent),
         ), None
     except OSError as exc:
-        return FileCheck("missing", f"{path.name} cannot be read: {exc.strerror or exc}."), None
+        why = QCoreApplication.translate("SourceLoader", "{name} cannot be read: {reason}.")
+        return FileCheck("missing", why.format(name=path.name, reason=exc.strerror or exc)), None
     if isinstance(indexed, Exception):
         return FileCheck("unknown"), data
     if indexed is None:
         return FileCheck(
             "unindexed",
-            f"{path.name} is no longer in the library, so whether it changed since this "
-            "answer cannot be told.",
+            QCoreApplication.translate(
+                "SourceLoader",
+                "{name} is no longer in the library, so whether it changed since this "
+                "answer cannot be told.",
+            ).format(name=path.name),
         ), data
     if hashlib.sha256(data).hexdigest() != indexed:
         return FileCheck(
-            "changed", f"{path.name} changed since it was indexed (its content hash differs)."
+            "changed",
+            QCoreApplication.translate(
+                "SourceLoader", "{name} changed since it was indexed (its content hash differs)."
+            ).format(name=path.name),
         ), data
     return FileCheck("ok"), data
 
@@ -73,10 +83,21 @@ def found_again_note(check: FileCheck, found: bool) -> str:
     if check.state not in ("changed", "unindexed"):
         return check.message
     if found:
-        return check.message + " The passage was found again by its words."
+        return (
+            check.message
+            + " "
+            + QCoreApplication.translate(
+                "SourceLoader", "The passage was found again by its words."
+            )
+        )
     return (
-        check.message + " The passage is not in it any more, so nothing is highlighted; "
-        "re-sync its folder to update the library."
+        check.message
+        + " "
+        + QCoreApplication.translate(
+            "SourceLoader",
+            "The passage is not in it any more, so nothing is highlighted; "
+            "re-sync its folder to update the library.",
+        )
     )
 
 
@@ -114,10 +135,15 @@ def load_text(
         reader = reader_for(path)
         try:
             if reader is None:
-                raise ReadError("no reader for this kind of file")
+                raise ReadError(
+                    QCoreApplication.translate("SourceLoader", "no reader for this kind of file")
+                )
             doc = reader(str(path), data)
         except ReadError as exc:
-            check = FileCheck("missing", f"{path.name} cannot be read any more: {exc}.")
+            why = QCoreApplication.translate(
+                "SourceLoader", "{name} cannot be read any more: {reason}."
+            )
+            check = FileCheck("missing", why.format(name=path.name, reason=exc))
         else:
             text = doc.text
             heading_lines = [(s.start, text.find("\n", s.start)) for s in doc.sections if s.heading]
@@ -360,14 +386,21 @@ class _PdfWorker:
         if error != QPdfDocument.Error.None_:
             self.close()
             return PdfOpened(
-                cmd.token, check, check.message, error=f"Qt cannot open it ({error.name})"
+                cmd.token,
+                check,
+                check.message,
+                error=QCoreApplication.translate(
+                    "SourceLoader", "Qt cannot open it ({error})"
+                ).format(error=error.name),
             )
         pages = int(doc.pageCount())
         highlight = self.find(cmd.passage, cmd.quotes, max(1, min(cmd.page or 1, pages)), pages)
         found = highlight is not None and bool(highlight.rects)
         note = found_again_note(check, found)
         if check.state in ("ok", "unknown") and not found:
-            note = "The passage's words were not found on its page; its page is shown."
+            note = QCoreApplication.translate(
+                "SourceLoader", "The passage's words were not found on its page; its page is shown."
+            )
         wanted = {max(1, min(cmd.page or 1, pages)), *(highlight.rects if highlight else ())}
         sizes = {p: self.size(p) for p in wanted}
         return PdfOpened(cmd.token, check, note, pages, sizes, highlight if found else None)

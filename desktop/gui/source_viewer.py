@@ -59,7 +59,7 @@ class TextPane(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sourceText")
-        self.setAccessibleName("Passage")
+        self.setAccessibleName(self.tr("Passage"))
         self.setReadOnly(True)
         self.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
@@ -194,7 +194,7 @@ class SourceViewer(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("preview")
-        self.setAccessibleName("Source viewer")
+        self.setAccessibleName(self.tr("Source viewer"))
         self.source: dict[str, Any] = {}
         self.indexed_hash: IndexedHash = lambda _path: None
         self._job: Job | None = None
@@ -209,7 +209,7 @@ class SourceViewer(QFrame):
         top.addWidget(self.title, 1)
         close = QToolButton(self)
         close.setText("✕")
-        close.setAccessibleName("Close the source viewer")
+        close.setAccessibleName(self.tr("Close the source viewer"))
         close.setAutoRaise(True)
         close.clicked.connect(self._close)
         top.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
@@ -222,28 +222,28 @@ class SourceViewer(QFrame):
         self.citation = QLabel(self)
         self.citation.setObjectName("warning")
         self.citation.setWordWrap(True)
-        self.citation.setAccessibleName("Citation check")
+        self.citation.setAccessibleName(self.tr("Citation check"))
         self.citation.setVisible(False)
         layout.addWidget(self.citation)
         self.notice = QLabel(self)
         self.notice.setObjectName("notice")
         self.notice.setWordWrap(True)
-        self.notice.setAccessibleName("File check")
+        self.notice.setAccessibleName(self.tr("File check"))
         self.notice.setVisible(False)
         layout.addWidget(self.notice)
         nav = QHBoxLayout()
         nav.setSpacing(4)
-        self.before = QPushButton("◀ Before", self)
+        self.before = QPushButton(self.tr("◀ Before"), self)
         self.before.setObjectName("flat")
-        self.before.setAccessibleName("Show the text before the passage")
+        self.before.setAccessibleName(self.tr("Show the text before the passage"))
         self.before.clicked.connect(lambda: self.neighbour(False))
-        self.back = QPushButton("Passage", self)
+        self.back = QPushButton(self.tr("Passage"), self)
         self.back.setObjectName("flat")
-        self.back.setAccessibleName("Back to the passage")
+        self.back.setAccessibleName(self.tr("Back to the passage"))
         self.back.clicked.connect(self.back_to_passage)
-        self.after = QPushButton("After ▶", self)
+        self.after = QPushButton(self.tr("After ▶"), self)
         self.after.setObjectName("flat")
-        self.after.setAccessibleName("Show the text after the passage")
+        self.after.setAccessibleName(self.tr("Show the text after the passage"))
         self.after.clicked.connect(lambda: self.neighbour(True))
         nav.addWidget(self.before)
         nav.addWidget(self.back)
@@ -257,8 +257,8 @@ class SourceViewer(QFrame):
         self.stack.addWidget(self.passage)
         self.stack.addWidget(self.pdf)
         layout.addWidget(self.stack, 1)
-        self.open_button = QPushButton("Open in system viewer", self)
-        self.open_button.setAccessibleName("Open the source file in the system's viewer")
+        self.open_button = QPushButton(self.tr("Open in system viewer"), self)
+        self.open_button.setAccessibleName(self.tr("Open the source file in the system's viewer"))
         self.open_button.clicked.connect(self.open_file)
         layout.addWidget(self.open_button)
         self.state = ""  # the file check's state once loaded ("ok", "changed", ...)
@@ -281,18 +281,24 @@ class SourceViewer(QFrame):
         if source.get("heading"):
             where.append(str(source["heading"]))
         if source.get("page"):
-            where.append(f"Page {source['page']}")
+            where.append(self.tr("Page {page}").format(page=source["page"]))
         self.location.setText("\n".join(where))
         problem = str(source.get("problem") or "")
-        self.citation.setText(f"⚠ Citation [{n}] not verified: {problem}" if problem else "")
+        self.citation.setText(
+            self.tr("⚠ Citation [{number}] not verified: {problem}").format(
+                number=n, problem=problem
+            )
+            if problem
+            else ""
+        )
         self.citation.setVisible(bool(problem))
         self.notice.setVisible(False)
         self.open_button.setEnabled(True)
         self.state, self.highlighted = "", False
         self.open_button.setText(
-            f"Open in system viewer at page {source['page']}"
+            self.tr("Open in system viewer at page {page}").format(page=source["page"])
             if source.get("page") and is_pdf(path)
-            else "Open in system viewer"
+            else self.tr("Open in system viewer")
         )
         quotes = tuple(str(q) for q in source.get("quotes") or ())
         indexed = self.indexed_hash
@@ -348,7 +354,8 @@ class SourceViewer(QFrame):
 
     def on_load_failed(self, token: int, info: ErrorInfo) -> None:
         if token == self._token:
-            self._loaded("missing", f"The file could not be shown: {info.message}", False)
+            note = self.tr("The file could not be shown: {reason}").format(reason=info.message)
+            self._loaded("missing", note, False)
 
     def _loaded(self, state: str, note: str, highlighted: bool) -> None:
         self.state, self.highlighted = state, highlighted
@@ -382,16 +389,20 @@ class SourceViewer(QFrame):
         path = Path(str(self.source.get("path", "")))
         if not path.is_file():
             problem = ErrorInfo(
-                f"{path.name} is no longer at {path.parent}.",
-                "It was moved or deleted since it was indexed; re-sync its folder in "
-                "Knowledge to update the library.",
+                self.tr("{name} is no longer at {folder}.").format(
+                    name=path.name, folder=path.parent
+                ),
+                self.tr(
+                    "It was moved or deleted since it was indexed; re-sync its folder in "
+                    "Knowledge to update the library."
+                ),
             )
         elif open_in_system_viewer(file_url(self.source)):
             return True
         else:
             problem = ErrorInfo(
-                f"No application could be started to open {path.name}.",
-                f"Open it yourself: {path}",
+                self.tr("No application could be started to open {name}.").format(name=path.name),
+                self.tr("Open it yourself: {path}").format(path=path),
             )
         show_error(self, problem)
         return False

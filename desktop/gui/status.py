@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
 
 
@@ -9,19 +10,23 @@ class StatusPanel:
     """Three labels in a status bar; a progress bar while the model loads."""
 
     def __init__(self, bar: QStatusBar) -> None:
-        self.model = QLabel("Model: not loaded", bar)
-        self.model.setAccessibleName("Model status")
+        self.model = QLabel(QCoreApplication.translate("StatusPanel", "Model: not loaded"), bar)
+        self.model.setAccessibleName(QCoreApplication.translate("StatusPanel", "Model status"))
         self.model_busy = QProgressBar(bar)
-        self.model_busy.setAccessibleName("Model loading")
+        self.model_busy.setAccessibleName(
+            QCoreApplication.translate("StatusPanel", "Model loading")
+        )
         self.model_busy.setRange(0, 0)
         self.model_busy.setFixedWidth(80)
         self.model_busy.setFixedHeight(10)
         self.model_busy.setTextVisible(False)
         self.model_busy.setVisible(False)
-        self.store = QLabel("Store: opening…", bar)
-        self.store.setAccessibleName("Store status")
+        self.store = QLabel(QCoreApplication.translate("StatusPanel", "Store: opening…"), bar)
+        self.store.setAccessibleName(QCoreApplication.translate("StatusPanel", "Store status"))
         self.activity = QLabel("", bar)
-        self.activity.setAccessibleName("Indexing activity")
+        self.activity.setAccessibleName(
+            QCoreApplication.translate("StatusPanel", "Indexing activity")
+        )
         bar.addWidget(self.activity, 1)
         for w in (self.store, self.model_busy, self.model):
             bar.addPermanentWidget(w)
@@ -31,11 +36,12 @@ class StatusPanel:
         self.model_busy.setVisible(state == "loading")
         self.model_busy.setRange(0, 0)  # busy until llama.cpp reports its progress
         text = {
-            "not loaded": "Model: not loaded",
-            "loading": "Model: loading…",
-            "ready": f"Model: {detail}",
-            "failed": "Model: not available",
-        }.get(state, f"Model: {state}")
+            "not loaded": QCoreApplication.translate("StatusPanel", "Model: not loaded"),
+            "loading": QCoreApplication.translate("StatusPanel", "Model: loading…"),
+            "failed": QCoreApplication.translate("StatusPanel", "Model: not available"),
+        }.get(state) or QCoreApplication.translate("StatusPanel", "Model: {detail}").format(
+            detail=detail if state == "ready" else state
+        )
         self.model.setText(text)
         self.model.setToolTip(detail)
 
@@ -43,15 +49,20 @@ class StatusPanel:
         """How far a local model has loaded (llama.cpp's own progress)."""
         self.model_busy.setRange(0, 100)
         self.model_busy.setValue(percent)
-        self.model.setText(f"Model: loading… {percent}%")
+        self.model.setText(
+            QCoreApplication.translate("StatusPanel", "Model: loading… {percent}%").format(
+                percent=percent
+            )
+        )
 
     def set_store(self, state: str, detail: str) -> None:
         text = {
-            "opening": "Store: opening…",
-            "ready": f"Store: {detail}",
-            "failed": "Store: unavailable",
-            "locked": "Store: in use by another Fathom",
-        }.get(state, f"Store: {state}")
+            "opening": QCoreApplication.translate("StatusPanel", "Store: opening…"),
+            "failed": QCoreApplication.translate("StatusPanel", "Store: unavailable"),
+            "locked": QCoreApplication.translate("StatusPanel", "Store: in use by another Fathom"),
+        }.get(state) or QCoreApplication.translate("StatusPanel", "Store: {detail}").format(
+            detail=detail if state == "ready" else state
+        )
         self.store.setText(text)
         self.store.setToolTip(detail)
 
