@@ -41,6 +41,18 @@ def _gpu_offload() -> str:
     return "yes" if llama_cpp.llama_supports_gpu_offload() else "no (CPU-only build)"
 
 
+def _llama_build() -> dict[str, Any]:
+    """Which backend the llama.cpp build has and, for a GPU one, whether it found a device."""
+    from desktop.core.llm.llama_build import describe_build
+
+    try:
+        import llama_cpp
+    except Exception as exc:
+        return {"backend": "unknown", "device": False, "text": f"llama_cpp does not load: {exc}"}
+    lib = Path(llama_cpp.__file__).parent / "lib"
+    return describe_build(lib, bool(llama_cpp.llama_supports_gpu_offload()))
+
+
 def _size(path: Path) -> int:
     if path.is_file():
         return path.stat().st_size
@@ -170,6 +182,7 @@ def collect(services: Services, uri: str | None) -> dict[str, Any]:
         "platform": platform.platform(),
         "packages": {name: _version(name) for name in PACKAGES},
         "gpu_offload": _gpu_offload(),
+        "llama_build": _llama_build(),
         "machine": _machine(),
         "base_dir": str(services.paths.base),
         "store": _store_report(services, uri),
@@ -268,6 +281,7 @@ def run_doctor(services: Services, args: argparse.Namespace) -> int:
     for name, version in report["packages"].items():
         print(f"  {name:18} {version}")
     print(f"GPU offload (llama.cpp): {report['gpu_offload']}")
+    print(f"llama.cpp build: {report['llama_build']['text']}")
     m = report["machine"]
     gpu = f"{m['gpu']} ({m['vram_gib']} GiB)" if m["gpu"] else "none usable"
     print(f"Machine: {m['threads']} threads, {m['ram_gib']} GiB memory, GPU: {gpu}")
