@@ -228,6 +228,8 @@ def test_another_embedding_model_is_offered_as_a_background_rebuild(
     assert window.rebuild_offer is None
 
 
+# Offscreen Qt has no platform services: QDesktopServices says so before the app falls back.
+@pytest.mark.qt_log_ignore("This plugin does not support QPlatformServices::", extend=True)
 def test_open_file_starts_the_viewer_at_the_pdf_page_or_says_why_not(
     qtbot: QtBot, fathom_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
