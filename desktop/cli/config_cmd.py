@@ -9,14 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.services import Services
-from desktop.core.settings import (
-    ENV_PREFIX,
-    get_key,
-    list_keys,
-    load_settings,
-    save_settings,
-    set_key,
-)
+from desktop.core.settings import ENV_PREFIX, get_key, list_keys, set_key
 
 
 def _env_name(key: str) -> str:
@@ -38,13 +31,12 @@ def run_config(services: Services, args: argparse.Namespace) -> int:
         print(json.dumps(value) if args.json else _show(value))
         return 0
     if action == "set":
-        saved = set_key(load_settings(file, environ={}), args.key, args.value)
+        saved = set_key(services.settings_file.saved(), args.key, args.value)
         if args.key == "llm.model" and args.value and saved.llm.backend == "llama_cpp":
             from desktop.core.modelhub.manager import check_chat_gguf
 
             check_chat_gguf(Path(args.value))  # a file that llama.cpp cannot run is refused
-        save_settings(saved, file)
-        value = get_key(saved, args.key)
+        value = get_key(services.update_settings({args.key: args.value}), args.key)
         print(f"{args.key} = {_show(value)}")
         if _env_name(args.key) in os.environ:
             print(f"  note: {_env_name(args.key)} is set and overrides this while it is.")

@@ -1,25 +1,27 @@
 """The composition root: the one place that picks and builds backends.
 
-Fronts (CLI, GUI) build a ``Services`` from settings and ask it for the store, the
-embedder and the chat model; nothing else constructs them.
+Each front builds one ``Services`` in its entry point (the CLI's ``main``, the window's
+``run_app``) and passes it in; everything asks it for the store, the embedder and the chat
+model, and nothing else constructs them. Settings change through ``update_settings``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.embeddings.base import Embedder
 from desktop.core.embeddings.rerank import Reranker
-from desktop.core.errors import ConfigError, ModelError
+from desktop.core.errors import ConfigError, FathomError, ModelError
 from desktop.core.llm.base import ChatModel, GenerationParams
 from desktop.core.llm.hardware import Plan, detect_machine, model_shape, plan
 from desktop.core.llm.llama_cpp import LlamaCppModel, LlamaOptions, read_model_header
 from desktop.core.modelhub.catalog import active_chat_path, known_embedding
 from desktop.core.paths import Paths
 from desktop.core.secrets import get_secret
-from desktop.core.settings import Settings, load_settings
+from desktop.core.settings import Settings, SettingsFile
 from desktop.core.store.milvus import MilvusStore
 
 if TYPE_CHECKING:
@@ -36,18 +38,49 @@ class Services:
     settings: Settings
     embedder_override: Embedder | None = None
     reranker_override: Reranker | None = None
+    settings_problem: FathomError | None = None  # why the defaults are used, if they are
     _embedders: dict[str, Embedder] = field(default_factory=dict)
     _rerankers: dict[str, Reranker | None] = field(default_factory=dict)
 
     @classmethod
     def from_environment(cls, base_dir: Path | None = None) -> Services:
         paths = Paths(base_dir) if base_dir else Paths.default()
-        return cls(paths, load_settings(paths.settings_file))
+        return cls.from_paths(paths)
+
+    @classmethod
+    def from_paths(cls, paths: Paths, *, defaults_on_error: bool = False) -> Services:
+        """The services of the settings file under ``paths`` (and the environment). With
+        ``defaults_on_error`` a file that cannot be used gives the defaults, and the
+        problem is kept in ``settings_problem`` for the front to show; else it raises."""
+        try:
+            return cls(paths, SettingsFile(paths.settings_file).load())
+        except ConfigError as exc:
+            if not defaults_on_error:
+                raise
+            return cls(paths, Settings(), settings_problem=exc)
+
+    # --- settings -------------------------------------------------------------------------
+
+    @property
+    def settings_file(self) -> SettingsFile:
+        return SettingsFile(self.paths.settings_file)
+
+    def update_settings(self, values: Mapping[str, Any]) -> Settings:
+        """Change dotted keys: saved in the settings file (atomically; a bad value is a
+        ``ConfigError`` and nothing changes) and in effect here at once. The one way a
+        front changes the settings of the services it holds."""
+        self.settings = self.settings_file.update(values, self.settings)
+        return self.settings
+
+    def with_settings(self, settings: Settings) -> Services:
+        """New services on the same paths (and test overrides) with other settings,
+        saving nothing: e.g. to try settings before they are saved."""
+        return Services(self.paths, settings, self.embedder_override, self.reranker_override)
 
     # --- store ----------------------------------------------------------------------------
 
     def store_uri(self, override: str | None = None) -> str:
-        return override or self.settings.store.uri or str(self.paths.store_dir)
+        return store_uri(self.paths, self.settings, override)
 
     def store_token(self) -> str:
         """The store's token (``user:password`` or an API key): FATHOM_STORE_TOKEN or the
@@ -224,6 +257,12 @@ class Services:
         llm = self.settings.llm
         effort: Any = reasoning_effort or llm.reasoning_effort
         return GenerationParams(llm.max_tokens, llm.temperature, effort)
+
+
+def store_uri(paths: Paths, settings: Settings, override: str | None = None) -> str:
+    """The store that ``settings`` name: ``override``, store.uri, or the Lite store under
+    the base directory."""
+    return override or settings.store.uri or str(paths.store_dir)
 
 
 def pymilvus_embedder(name: str) -> Embedder:

@@ -190,6 +190,34 @@ def save_settings(settings: Settings, path: Path) -> None:
     os.replace(tmp, path)
 
 
+@dataclass(frozen=True)
+class SettingsFile:
+    """The settings file with the environment over it: the one way settings are read and
+    changed (the window's dialogs, ``fathom config``, ``reindex``, the model manager)."""
+
+    path: Path
+    environ: Mapping[str, str] | None = None  # None: os.environ
+
+    def load(self) -> Settings:
+        """The settings in effect: the file, then the environment's overrides."""
+        return load_settings(self.path, self.environ)
+
+    def saved(self) -> Settings:
+        """What the file itself holds (no environment override)."""
+        return load_settings(self.path, environ={})
+
+    def update(self, values: Mapping[str, Any], current: Settings | None = None) -> Settings:
+        """Set dotted keys in the file (converted and checked as ``set_key`` does; a bad
+        value is a ``ConfigError`` and nothing is written), and return the new settings:
+        ``current`` (default: the settings in effect before) with the same keys set. What
+        was asked for applies at once, even where the environment overrides that key
+        (the file keeps it for when it no longer does)."""
+        on_disk = set_keys(self.saved(), values)
+        new = set_keys(self.load() if current is None else current, values)
+        save_settings(on_disk, self.path)
+        return new
+
+
 # --- dotted keys (``fathom config``, the settings dialog) ---------------------------------
 
 
@@ -307,3 +335,10 @@ def set_key(settings: Settings, key: str, value: Any) -> Settings:
             f"{key} must be {allowed}." if allowed else f"{key}: {info.description}",
         ) from exc
     return settings.model_copy(update={section: new_section})
+
+
+def set_keys(settings: Settings, values: Mapping[str, Any]) -> Settings:
+    """A copy of ``settings`` with every dotted key of ``values`` set (as ``set_key``)."""
+    for key, value in values.items():
+        settings = set_key(settings, key, value)
+    return settings

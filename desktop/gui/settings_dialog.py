@@ -3,9 +3,10 @@
 Every editor is built from the setting's pydantic field (``desktop.core.settings``): spin
 boxes with the field's bounds, combo boxes for its choices, line edits with a file picker
 for paths, tooltips from its description. Values are checked with ``set_key`` as they are
-typed (the message shows under the field); OK writes the settings file atomically with
-``save_settings``. Secrets (the store token, the LLM API key) go to the keyring through
-``set_secret``, never to the settings file. "Test connection" runs on a worker thread.
+typed (the message shows under the field); OK saves them with ``Services.update_settings``
+(the settings file, written atomically, and the window's services). Secrets (the store
+token, the LLM API key) go to the keyring through ``set_secret``, never to the settings
+file. "Test connection" runs on a worker thread.
 """
 
 from __future__ import annotations
@@ -37,14 +38,12 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import ConfigError, FathomError
 from desktop.core.secrets import ENV as SECRET_ENV
 from desktop.core.secrets import SecretName, get_secret, set_secret
-from desktop.core.services import Services
+from desktop.core.services import Services, store_uri
 from desktop.core.settings import (
     ENV_PREFIX,
     KeyInfo,
     Settings,
     list_keys,
-    load_settings,
-    save_settings,
     set_key,
 )
 from desktop.gui.i18n import QT_TRANSLATE_NOOP
@@ -690,12 +689,13 @@ class SettingsDialog(QDialog):
 
             base_url, model, key = llm.base_url, llm.model, self.api_key.current()
             return lambda: check_server(base_url, key, model)
-        services = Services(self.services.paths, pending)
+        models_dir = self.services.paths.models_dir
 
         def check_local() -> str:
+            from desktop.core.modelhub.catalog import active_chat_path
             from desktop.core.modelhub.manager import check_chat_gguf
 
-            path = services.chat_model_path()
+            path = active_chat_path(pending, models_dir)
             meta = check_chat_gguf(path)
             arch = str(meta.get("general.architecture", "?"))
             return QCoreApplication.translate(
@@ -706,7 +706,7 @@ class SettingsDialog(QDialog):
 
     def _store_check(self) -> Callable[[], str]:
         settings = self._pending("store")
-        uri = Services(self.services.paths, settings).store_uri()
+        uri = store_uri(self.services.paths, settings)
         token, library = self.token.current(), settings.store.library
         opened = self.open_store() if self.open_store is not None else None
         if opened is not None and _same_place(opened[0], uri) and opened[1].library == library:
@@ -734,21 +734,20 @@ class SettingsDialog(QDialog):
         return [key for key, row in self.rows.items() if row.changed]
 
     def accept(self) -> None:
-        file = self.services.paths.settings_file
+        file = self.services.settings_file
         changed = self.changed_keys()
         try:
-            on_disk = load_settings(file, environ={})  # env overrides are not saved
+            file.saved()  # readable: else nothing is saved, the secrets neither
         except ConfigError as exc:
             self._show_banner(exc)
             return
-        saved, current, bad = on_disk, self.services.settings, False
-        for key in changed:
-            row = self.rows[key]
+        values = {key: self.rows[key].value() for key in changed}
+        bad = False
+        for key, value in values.items():
             try:
-                saved = set_key(saved, key, row.value())
-                current = set_key(current, key, row.value())
+                set_key(self.services.settings, key, value)
             except ConfigError as exc:
-                row.show_error(problem_text(key, exc))
+                self.rows[key].show_error(problem_text(key, exc))
                 bad = True
         if bad:
             self._show_banner(
@@ -764,15 +763,19 @@ class SettingsDialog(QDialog):
                 self._show_page_of(secret.field)
                 return
         try:
-            save_settings(saved, file)
+            self.services.update_settings(values)
+        except ConfigError as exc:
+            self._show_banner(exc)
+            return
         except OSError as exc:
             self._show_banner(
                 ConfigError(
-                    self.tr("Cannot write {file}: {reason}.").format(file=file, reason=exc.strerror)
+                    self.tr("Cannot write {file}: {reason}.").format(
+                        file=file.path, reason=exc.strerror
+                    )
                 )
             )
             return
-        self.services.settings = current
         self.settings_saved.emit(changed)
         super().accept()
 

@@ -4,7 +4,7 @@ Pages: the machine (RAM, GPU and its memory as llama.cpp sees them, free disk) w
 recommendation from ``desktop.core.setup.recommend``; the chat model (download the
 recommended GGUF, or use one already on disk, validated); the embedding model. Finish
 saves the settings: the chosen model through ``use_model`` and the embedding model with
-``set_key``/``save_settings``. The GPU split and the context length stay auto
+``Services.update_settings``. The GPU split and the context length stay auto
 (``llm.n_gpu_layers`` -1, ``llm.cpu_moe_layers`` -1, ``llm.n_ctx`` 0), so each load works
 them out from the machine as the recommendation did, unless the person set them.
 """
@@ -29,11 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import ConfigError, FathomError
-from desktop.core.llm.hardware import GIB, Machine
+from desktop.core.llm.hardware import GIB, GPT_OSS_20B, Machine, plan, plan_in_words
 from desktop.core.modelhub.catalog import DEFAULT_CHAT, HubFile
 from desktop.core.modelhub.manager import check_chat_gguf, check_embedding_folder, use_model
 from desktop.core.services import Services
-from desktop.core.settings import load_settings, save_settings, set_key
 from desktop.core.setup import Recommendation, free_disk_bytes, recommend, recommended_embedding
 from desktop.gui.last_folder import LastFolder
 from desktop.gui.models_dialog import ERROR_STYLE, DownloadPanel, error_text, human_bytes
@@ -125,6 +124,11 @@ class MachinePage(QWizardPage):
         self.wiz.machine, self.wiz.recommendation = machine, rec
         self.machine_label.setText(describe_machine(machine, rec.free_disk))
         self.advice.setText(f"<b>Recommended:</b> {rec.describe()}.")
+        if rec.chat.filename == DEFAULT_CHAT.filename:  # gpt-oss-20b: its shape is known
+            flash_attn = self.wiz.services.settings.llm.flash_attn
+            words = plan_in_words(plan(GPT_OSS_20B, machine, flash_attn=flash_attn))
+            here = self.tr("On this machine: {plan}.").format(plan=words)
+            self.advice.setText(f"{self.advice.text()}<br>{here}")
         self.warnings.setText("\n".join(rec.warnings))
         self.warnings.setVisible(bool(rec.warnings))
         self.completeChanged.emit()
@@ -361,15 +365,9 @@ class SetupWizard(QWizard):
         if chosen is None:
             raise ConfigError(self.tr("No chat model was chosen."))
         model = use_model(self.services, str(chosen))
-        file = self.services.paths.settings_file
         # The GPU split stays auto (-1 / 0): worked out again from the machine at each
         # load, as the recommendation shown was; a value the person set is kept.
-        values = {"embedding.model": self.embedding_page.edit.text().strip()}
-        on_disk, current = load_settings(file, environ={}), self.services.settings
-        for key, value in values.items():
-            on_disk, current = set_key(on_disk, key, value), set_key(current, key, value)
-        save_settings(on_disk, file)
-        self.services.settings = current
+        self.services.update_settings({"embedding.model": self.embedding_page.edit.text().strip()})
         return model.path
 
     def accept(self) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -28,7 +29,7 @@ from desktop.core.llm.gguf import architecture, read_gguf_metadata
 from desktop.core.modelhub.catalog import active_chat_path, installed_embeddings, installed_ggufs
 from desktop.core.modelhub.download import PART_SUFFIX
 from desktop.core.paths import Paths
-from desktop.core.settings import Settings, load_settings, save_settings, set_key
+from desktop.core.settings import Settings
 
 Kind = Literal["chat", "embedding"]
 REGISTRY = "external.json"
@@ -38,10 +39,13 @@ NOT_CHAT = {"bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "t5encoder",
 
 class ModelHome(Protocol):
     """Where Fathom's files are and the settings in use: all the model manager needs
-    (``Services`` is one). Choosing a model saves the settings file and sets ``settings``."""
+    (``Services`` is one). Choosing a model changes the settings through
+    ``update_settings``: the settings file and ``settings``."""
 
     paths: Paths
     settings: Settings
+
+    def update_settings(self, values: Mapping[str, Any]) -> Settings: ...
 
 
 @dataclass(frozen=True)
@@ -255,9 +259,7 @@ def find_model(services: ModelHome, name: str) -> InstalledModel:
 
 def _choose(services: ModelHome, key: str, value: str) -> None:
     """Save one setting in the settings file (not the environment's overrides) and here."""
-    file = services.paths.settings_file
-    save_settings(set_key(load_settings(file, environ={}), key, value), file)
-    services.settings = set_key(services.settings, key, value)
+    services.update_settings({key: value})
 
 
 def add_model(services: ModelHome, path: Path | str) -> InstalledModel:
