@@ -25,6 +25,7 @@ lane runs on a thread of its own.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import sys
@@ -36,7 +37,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QMetaMethod, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QMetaMethod, QObject, Qt, QThread, Signal, SignalInstance, Slot
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.core.errors import Cancelled, FathomError
@@ -96,6 +97,37 @@ def yield_to_gui() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     except (ValueError, OSError):
         pass
+
+
+class _Probe(QObject):
+    fired = Signal()
+
+
+def _emit_drops_a_reference(times: int = 64) -> bool:
+    """Whether ``emit()`` returns its bool without a reference of its own (PySide6 6.12.0
+    on Python 3.11, where True is not immortal): then each emit takes one reference from
+    True, and a few thousand emits (True has ~5,000 once the core is imported) abort the
+    interpreter with "bool_dealloc". Measured once, and what the probe took is given back."""
+    probe = _Probe()
+    before = sys.getrefcount(True)
+    for _ in range(times):
+        probe.fired.emit()
+    dropped = before - sys.getrefcount(True) >= times // 2
+    if dropped:
+        for _ in range(times):
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
+    return dropped
+
+
+_EMIT_DROPS_A_REFERENCE = _emit_drops_a_reference()
+
+
+def emit(signal: SignalInstance, *args: Any) -> None:
+    """``signal.emit(*args)``, giving back the reference a faulty PySide takes from the
+    bool it returns (every event of every job is emitted through here)."""
+    result = signal.emit(*args)
+    if _EMIT_DROPS_A_REFERENCE:
+        ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
 
 
 class Lane:
@@ -191,7 +223,7 @@ class Job(QObject):
             assert self.lane is not None
             self.lane.ended()
             self._returned.set()
-            self._reported.emit("cancelled", None)
+            emit(self._reported, "cancelled", None)
 
     @property
     def running(self) -> bool:
@@ -211,7 +243,7 @@ class Job(QObject):
     def _run(self) -> None:  # the worker thread
         try:
             what, item = self._outcome()
-            self._reported.emit(what, item)
+            emit(self._reported, what, item)
         finally:
             if self.lane is not None:
                 self.lane.ended()
@@ -226,7 +258,7 @@ class Job(QObject):
             if isinstance(result, Iterator):
                 for item in result:
                     last = item
-                    self._reported.emit("yielded", item)
+                    emit(self._reported, "yielded", item)
                     if self.token.cancelled:
                         if isinstance(result, Generator):
                             result.close()  # its finally blocks run now
@@ -244,15 +276,15 @@ class Job(QObject):
     @Slot(str, object)
     def _deliver(self, what: str, item: Any) -> None:  # the GUI thread
         if what == "yielded":
-            self.yielded.emit(item)
+            emit(self.yielded, item)
             return
         self._ended = True
         if what == "done":
-            self.done.emit(item)
+            emit(self.done, item)
         elif what == "cancelled":
-            self.cancelled.emit()
+            emit(self.cancelled)
         elif self.isSignalConnected(QMetaMethod.fromSignal(self.failed)):
-            self.failed.emit(item)
+            emit(self.failed, item)
         else:
             show_failure(item, self.objectName())
         self._forget()
