@@ -104,14 +104,18 @@ def test_a_forced_cuda_build_without_driver_gets_the_deliberate_list_and_no_libc
 def test_cuda_12_before_12_8_leaves_blackwell_out() -> None:
     plan = lb.plan("cuda", machine(CUDA_13, path=COMPILER, nvcc_says="release 12.4, V12.4.131"))
     assert cmake_args(plan)["-DCMAKE_CUDA_ARCHITECTURES"] == "75-real;80-virtual;86-real"
-    assert plan.requirements == ["nvidia-cublas-cu12==12.4.*"]
+    assert plan.requirements == ["nvidia-cublas-cu12==12.4.*", "nvidia-cuda-runtime-cu12==12.4.*"]
+    rpath = cmake_args(plan)["-DCMAKE_SHARED_LINKER_FLAGS"]
+    assert rpath == (
+        r"-Wl,-rpath,\$ORIGIN/../../nvidia/cublas/lib:\$ORIGIN/../../nvidia/cuda_runtime/lib"
+    )
 
 
 def test_without_the_toolkits_cublas_the_wheel_is_installed_and_found_at_run_time() -> None:
     plan = lb.plan("cuda", machine(CUDA_13, path=COMPILER))
     args = cmake_args(plan)
     lib = f"{SITE}/nvidia/cu13/lib"
-    assert plan.requirements == ["nvidia-cublas==13.0.*"]
+    assert plan.requirements == ["nvidia-cublas==13.0.*", "nvidia-cuda-runtime==13.0.*"]
     assert args["-DCUDA_cublas_LIBRARY"] == f"{lib}/libcublas.so.13"
     assert args["-DCUDA_cublasLt_LIBRARY"] == f"{lib}/libcublasLt.so.13"
     assert args["-DCMAKE_CUDA_FLAGS"] == f"-I{SITE}/nvidia/cu13/include"
@@ -144,7 +148,11 @@ def test_forced_cuda_without_a_toolkit_names_it_and_how_to_install() -> None:
 
 
 OLD_VULKAN = "#define VK_HEADER_VERSION 239\n"
-NEW_VULKAN = "#define VK_HEADER_VERSION 296\n#define VK_EXT_layer_settings 1\n"
+NEW_VULKAN = (
+    "#define VK_HEADER_VERSION 309\n"
+    "#define VK_HEADER_VERSION_COMPLETE VK_MAKE_API_VERSION(0, 1, 4, VK_HEADER_VERSION)\n"
+    "#define VK_EXT_layer_settings 1\n"
+)
 VK_HEADER = "/usr/include/vulkan/vulkan_core.h"
 
 
@@ -162,6 +170,7 @@ def test_vulkan_with_new_headers_glslc_and_a_gpu_is_chosen() -> None:
     probe = machine(files, {**COMPILER, "glslc": "/usr/bin/glslc"}, {"vulkan": "libvulkan.so.1"})
     plan = lb.plan("auto", probe)
     assert plan.backend == "vulkan" and cmake_args(plan)["-DGGML_VULKAN"] == "on"
+    assert "headers 1.4.309" in plan.reason
 
 
 def test_vulkan_lists_every_missing_part_with_its_package() -> None:

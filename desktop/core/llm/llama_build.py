@@ -160,14 +160,23 @@ def cuda_architectures(version: tuple[int, int], native: bool) -> str:
     return ";".join(archs)
 
 
-def cublas_wheel(version: tuple[int, int], site: str) -> tuple[str, str, str]:
-    """(pip requirement, include dir, lib dir) of NVIDIA's cuBLAS wheel for this toolkit."""
+def cublas_wheel(version: tuple[int, int], site: str) -> tuple[list[str], str, list[str]]:
+    """(pip requirements, include dir, lib dirs) of NVIDIA's cuBLAS and runtime wheels.
+
+    The CUDA runtime wheel too, so that the venv finds libcudart beside cuBLAS even where
+    the toolkit's lib folder is not on the loader's path.
+    """
     major, minor = version
     if major >= 13:
         base = os.path.join(site, "nvidia", f"cu{major}")
-        return f"nvidia-cublas=={major}.{minor}.*", f"{base}/include", f"{base}/lib"
-    base = os.path.join(site, "nvidia", "cublas")
-    return f"nvidia-cublas-cu{major}=={major}.{minor}.*", f"{base}/include", f"{base}/lib"
+        wheels = [f"nvidia-cublas=={major}.{minor}.*", f"nvidia-cuda-runtime=={major}.{minor}.*"]
+        return wheels, f"{base}/include", [f"{base}/lib"]
+    base = os.path.join(site, "nvidia")
+    wheels = [
+        f"nvidia-cublas-cu{major}=={major}.{minor}.*",
+        f"nvidia-cuda-runtime-cu{major}=={major}.{minor}.*",
+    ]
+    return wheels, f"{base}/cublas/include", [f"{base}/cublas/lib", f"{base}/cuda_runtime/lib"]
 
 
 def find_cuda(probe: Probe) -> Finding:
@@ -227,18 +236,20 @@ def find_cuda(probe: Probe) -> Finding:
     if toolkit_cublas:
         blas = "the toolkit's cuBLAS"
     else:
-        requirement, include, lib = cublas_wheel(version, probe.site_packages)
-        requirements.append(requirement)
-        blas = f"cuBLAS from the {requirement.split('==')[0]} wheel"
+        wheels, include, libs = cublas_wheel(version, probe.site_packages)
+        requirements += wheels
+        blas = f"cuBLAS from the {wheels[0].split('==')[0]} wheel"
         soname = str(version[0])  # the wheels have libcublas.so.12 / .13, no libcublas.so
+        # llama_cpp/lib/ -> site-packages/nvidia/...: found in the venv at run time.
+        # `\$` is a `$` after the shell that make or ninja runs (CMake escapes it for them).
+        rpath = ":".join(
+            "\\$ORIGIN/../../" + os.path.relpath(lib, probe.site_packages) for lib in libs
+        )
         args += [
-            f"-DCUDA_cublas_LIBRARY={lib}/libcublas.so.{soname}",
-            f"-DCUDA_cublasLt_LIBRARY={lib}/libcublasLt.so.{soname}",
+            f"-DCUDA_cublas_LIBRARY={libs[0]}/libcublas.so.{soname}",
+            f"-DCUDA_cublasLt_LIBRARY={libs[0]}/libcublasLt.so.{soname}",
             f"-DCMAKE_CUDA_FLAGS=-I{include}",
-            # llama_cpp/lib/ -> site-packages/nvidia/...: found in the venv at run time.
-            # `\$` is a `$` after the shell that make or ninja runs (CMake escapes it for them).
-            "-DCMAKE_SHARED_LINKER_FLAGS=-Wl,-rpath,\\$ORIGIN/../../"
-            + os.path.relpath(lib, probe.site_packages),
+            f"-DCMAKE_SHARED_LINKER_FLAGS=-Wl,-rpath,{rpath}",
         ]
     if driver:
         reason = f"an NVIDIA driver ({driver}) and {where}, {blas}"
@@ -256,8 +267,8 @@ def find_cuda(probe: Probe) -> Finding:
 # --- Vulkan ------------------------------------------------------------------------------
 
 
-def vulkan_headers(probe: Probe) -> tuple[str, int | None, bool] | None:
-    """(vulkan_core.h, VK_HEADER_VERSION, has VK_EXT_layer_settings) or None."""
+def vulkan_headers(probe: Probe) -> tuple[str, str, bool] | None:
+    """(vulkan_core.h, its version such as 1.3.239, has VK_EXT_layer_settings) or None."""
     roots = [probe.environ.get("VULKAN_SDK", ""), "/usr", "/usr/local", "/opt/homebrew"]
     for root in roots:
         if not root:
@@ -265,8 +276,12 @@ def vulkan_headers(probe: Probe) -> tuple[str, int | None, bool] | None:
         header = os.path.join(root, "include", "vulkan", "vulkan_core.h")
         if probe.exists(header):
             text = probe.read(header)
-            match = re.search(r"#define VK_HEADER_VERSION (\d+)", text)
-            return header, int(match[1]) if match else None, "VK_EXT_layer_settings" in text
+            patch = re.search(r"#define VK_HEADER_VERSION (\d+)", text)
+            api = re.search(
+                r"VK_HEADER_VERSION_COMPLETE VK_MAKE_API_VERSION\(0, (\d+), (\d+),", text
+            )
+            version = ".".join([*(api.groups() if api else ("1", "3")), patch[1] if patch else "?"])
+            return header, version, "VK_EXT_layer_settings" in text
     return None
 
 
@@ -282,16 +297,15 @@ def find_vulkan(probe: Probe) -> Finding:
         missing.append("the Vulkan headers (vulkan/vulkan_core.h)")
         install.append("sudo apt-get install libvulkan-dev spirv-headers")
     elif not headers[2]:
-        found = f"1.3.{headers[1]}" if headers[1] else "an unknown version"
         missing.append(
-            f"Vulkan headers new enough for llama.cpp ({headers[0]} is {found}, "
+            f"Vulkan headers new enough for llama.cpp ({headers[0]} is {headers[1]}, "
             "without VK_EXT_layer_settings; llama.cpp's vk::LayerSettingEXT "
             "needs 1.3.261 or newer)"
         )
         install.append(
             "the LunarG Vulkan SDK (https://vulkan.lunarg.com/sdk/home), then "
-            "export VULKAN_SDK=<its x86_64 folder>; Debian 13 or Ubuntu 24.04's "
-            "libvulkan-dev is new enough"
+            "export VULKAN_SDK=<its x86_64 folder>; Debian 13's libvulkan-dev "
+            "(1.4.309) is new enough"
         )
     sdk_glslc = os.path.join(probe.environ.get("VULKAN_SDK", "/nonexistent"), "bin", "glslc")
     glslc = probe.which("glslc") or (sdk_glslc if probe.exists(sdk_glslc) else None)
@@ -304,7 +318,7 @@ def find_vulkan(probe: Probe) -> Finding:
     return Finding(
         "vulkan",
         True,
-        f"the Vulkan loader ({loader}), headers 1.3.{headers[1]} and glslc",
+        f"the Vulkan loader ({loader}), headers {headers[1]} and glslc",
         device=bool(gpu),
         cmake_args=["-DGGML_VULKAN=on"],
     )
