@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
+from desktop.core.llm import llama_build
+
 REPO = Path(__file__).resolve().parents[2]
 PACKAGING = REPO / "packaging"
 WORKFLOW = PACKAGING / "ci" / "build-installers.yml"
@@ -51,6 +53,11 @@ def test_workflow_builds_all_three_with_their_llama_cpp_variant() -> None:
         assert jobs[name]["strategy"]["matrix"]["variant"] == ["cpu", "cuda"]
         text = job_text(jobs[name])
         assert "-DGGML_CUDA=on" in text and "-DGGML_NATIVE=OFF" in text
+        # The CUDA architectures setup builds without a driver (the toolkit there is 12.6),
+        # and no link to the driver, so the CUDA installers start without one.
+        archs = llama_build.cuda_architectures((12, 6), native=False)
+        assert f"-DCMAKE_CUDA_ARCHITECTURES={archs} " in text and "-DGGML_CUDA_NO_VMM=on" in text
+    assert "build_linux.sh ${{ matrix.variant == 'cuda' && '--gpu cuda'" in job_text(jobs["linux"])
     assert "-DGGML_METAL=on" in job_text(jobs["macos"])
     for name, job in jobs.items():
         for step in job["steps"]:
