@@ -10,28 +10,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from desktop.core.embeddings.base import Embedder
 from desktop.core.errors import ConfigError, FathomError
+from desktop.core.library import AnswerSoFar, Library
 from desktop.core.llm.base import AnswerText, ChatModel, Reasoning
 from desktop.core.llm.openai_compat import StreamCutError
-from desktop.core.rag.answer import Answer, SourcesFound, answer
-from desktop.core.rag.citations import Citation, verify_citations
+from desktop.core.rag.answer import Answer
+from desktop.core.rag.citations import Citation
 from desktop.core.rag.retrieve import Source
 from desktop.core.services import Services
-from desktop.core.store.milvus import MilvusStore
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
-
-
-def store_embedder(services: Services, store: MilvusStore, override: str | None) -> Embedder:
-    """The embedder to query with: as asked, else the one the library was built with."""
-    info = store.open_existing()
-    if override:
-        return services.embedder(override)
-    source = str(info.get("source") or "")
-    if source and (Path(source).exists() or not source.startswith("/")):
-        return services.embedder(source)
-    return services.embedder()
 
 
 def load_schema(path: Path) -> dict[str, Any]:
@@ -49,29 +37,27 @@ def run_ask(services: Services, args: argparse.Namespace) -> int:
     params = services.generation_params(args.reasoning)
     if schema is not None:
         params = replace(params, json_schema=schema)
-    store = services.store(args.store)
+    library = Library(services, services.store(args.store))
     model: ChatModel | None = None
     try:
-        embedder = store_embedder(services, store, args.embedding)
+        embedder = library.query_embedder(args.embedding)  # no library: said before loading
         if not args.retrieve_only:
             model = services.chat_model(args.model, llm_url=args.llm_url, llm_model=args.llm_model)
-        top_k = args.top_k or services.settings.rag.top_k
-        events = answer(
+        events = library.answer(
             args.question,
-            store=store,
-            embedder=embedder,
             model=model,
             params=params,
-            top_k=top_k,
+            top_k=args.top_k,
             mode=args.mode,
             within=args.within,
-            reranker=services.reranker() if args.rerank else None,
+            rerank=args.rerank,
+            embedder=embedder,
         )
         result, cut = _drive(events, stream=not (args.json or schema))
     finally:
         if model is not None:
             model.close()
-        store.close()
+        library.store.close()
     if cut is not None:  # the stream broke: show what came, then say why
         if args.json:
             out = result.to_json()
@@ -117,26 +103,19 @@ def _drive(events: Iterator[object], *, stream: bool) -> tuple[Answer, StreamCut
     """Show the events; the Answer, or what had come when a remote stream broke."""
     tty = sys.stdout.isatty()
     in_reasoning = False
-    partial = Answer(finish_reason="interrupted")
+    so_far = AnswerSoFar()
     try:
-        for event in events:
+        for event in so_far.follow(events):
             if isinstance(event, Answer):
                 if stream and (event.answer or event.reasoning):
                     print(RESET if tty and in_reasoning else "", flush=True)
                 return event, None
-            if isinstance(event, SourcesFound):
-                partial.sources.extend(event.sources)
-            elif isinstance(event, AnswerText):
-                partial.answer += event.text
-            elif isinstance(event, Reasoning):
-                partial.reasoning += event.text
             if stream:
                 in_reasoning = _show(event, in_reasoning, tty)
     except StreamCutError as cut:
         if stream:
             print(RESET if tty and in_reasoning else "", flush=True)
-        partial.citations = verify_citations(partial.answer, partial.sources)
-        return partial, cut
+        return so_far.result("interrupted"), cut
     raise RuntimeError("the answer ended without a result")
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import signal
 import sys
 from typing import Any
 
 from desktop.core.errors import Cancelled
-from desktop.core.ingest.pipeline import FileDone, FileReading, Started, Summary, ingest
+from desktop.core.ingest.pipeline import FileDone, FileReading, Started, Summary
 from desktop.core.ingest.watch import Snapshot, changes, snapshot
+from desktop.core.library import ChunkingKept, Library
 from desktop.core.progress import CancelToken
 from desktop.core.services import Services
 
@@ -19,36 +21,29 @@ EXIT_OK, EXIT_PARTIAL = 0, 3
 
 def run_ingest(services: Services, args: argparse.Namespace) -> int:
     embedder = services.embedder(args.embedding)
-    store = services.store(args.store)
+    library = Library(services, services.store(args.store))
     try:
         before = snapshot(args.paths) if args.watch else None
-        summary = _sync(services, args, store, embedder)
+        summary = _sync(library, args, embedder)
         if before is not None:
-            return _watch(services, args, store, embedder, before)
+            return _watch(library, args, embedder, before)
     finally:
-        store.close()
+        library.store.close()
     return EXIT_PARTIAL if summary.failed else EXIT_OK
 
 
 def _sync(
-    services: Services,
-    args: argparse.Namespace,
-    store: Any,
-    embedder: Any,
-    cancel: CancelToken | None = None,
+    library: Library, args: argparse.Namespace, embedder: Any, cancel: CancelToken | None = None
 ) -> Summary:
-    from desktop.core.ingest.reindex import library_options
-
-    options, note = library_options(store, embedder, services.ingest_options())
-    if note:
-        print(f"fathom: note: {note}", file=sys.stderr)
-    events = ingest(args.paths, store, embedder, options, cancel)
+    events = library.sync(args.paths, cancel, embedder=embedder)
     try:
-        summary = _drive_quiet(events) if args.json else _drive_with_bar(events)
+        first = next(events)
+        if isinstance(first, ChunkingKept):  # said before the progress bar shows
+            print(f"fathom: note: {first.note}", file=sys.stderr)
+        rest = events if isinstance(first, ChunkingKept) else itertools.chain([first], events)
+        summary = _drive_quiet(rest) if args.json else _drive_with_bar(rest)
     finally:
-        close = getattr(events, "close", None)
-        if close is not None:
-            close()  # stops the reader thread here, not whenever the generator is collected
+        events.close()  # stops the reader thread here, not whenever the generator is collected
     if args.json:
         print(json.dumps(summary.to_json()), flush=True)
     else:
@@ -56,9 +51,7 @@ def _sync(
     return summary
 
 
-def _watch(
-    services: Services, args: argparse.Namespace, store: Any, embedder: Any, since: Snapshot
-) -> int:
+def _watch(library: Library, args: argparse.Namespace, embedder: Any, since: Snapshot) -> int:
     """Sync again after every change until interrupted; the store stays open meanwhile.
 
     Ctrl+C (SIGINT) cancels instead of raising KeyboardInterrupt wherever the main thread
@@ -77,7 +70,7 @@ def _watch(
         print(f"Watching for changes every {args.interval:g} s (Ctrl+C stops).", flush=True)
     try:
         for _ in changes(args.paths, args.interval, cancel, since):
-            _sync(services, args, store, embedder, cancel)
+            _sync(library, args, embedder, cancel)
     except (Cancelled, KeyboardInterrupt):
         pass  # a sync cut short resumes at the next run
     finally:

@@ -11,59 +11,41 @@ import json
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from desktop.cli.ingest_cmd import reading_label
-from desktop.core.errors import ConfigError
 from desktop.core.ingest.pipeline import FileDone, FileReading, Started
-from desktop.core.ingest.reindex import Planned, ReindexEvent, ReindexSummary, reindex
+from desktop.core.ingest.reindex import Planned, ReindexEvent, ReindexSummary
+from desktop.core.library import Library
 from desktop.core.services import Services
-from desktop.core.settings import Settings, load_settings, save_settings
+from desktop.core.settings import set_keys
 
 EXIT_OK, EXIT_PARTIAL = 0, 3
 
 
-def _asked(args: argparse.Namespace) -> dict[str, dict[str, object]]:
-    """The settings this command changes, by section."""
-    changes: dict[str, dict[str, object]] = {}
+def _asked(args: argparse.Namespace) -> dict[str, object]:
+    """The settings this command changes, by dotted key."""
+    changes: dict[str, object] = {}
     if args.embedding:
         model = args.embedding
         if Path(model).expanduser().exists():
             model = str(Path(model).expanduser().resolve())
-        changes["embedding"] = {"model": model}
-    sizes = {"chunk_tokens": args.chunk_tokens, "chunk_overlap": args.chunk_overlap}
-    ingest_changes = {key: value for key, value in sizes.items() if value is not None}
-    if ingest_changes:
-        changes["ingest"] = ingest_changes
+        changes["embedding.model"] = model
+    sizes = {"ingest.chunk_tokens": args.chunk_tokens, "ingest.chunk_overlap": args.chunk_overlap}
+    changes.update({key: value for key, value in sizes.items() if value is not None})
     return changes
-
-
-def _updated(settings: Settings, changes: dict[str, dict[str, object]]) -> Settings:
-    raw = settings.model_dump()
-    for section, values in changes.items():
-        raw[section].update(values)
-    try:
-        return Settings.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        raise ConfigError(f"Invalid value for {where}: {error['msg']}") from exc
 
 
 def run_reindex(services: Services, args: argparse.Namespace) -> int:
     changes = _asked(args)
-    services.settings = _updated(services.settings, changes)
-    embedder = services.embedder()  # a model that does not load is not saved
-    store = services.store(args.store)
+    asked = services.with_settings(set_keys(services.settings, changes))  # nothing saved yet
+    asked.embedder()  # a model that does not load is not saved
+    library = Library(asked, asked.store(args.store))
     try:
-        store.open_existing()
+        library.store.open_existing()  # nor is anything when there is no library
         if changes:  # saved (without the environment's overrides) before the long work
-            path = services.paths.settings_file
-            save_settings(_updated(load_settings(path, environ={}), changes), path)
-        events = reindex(store, embedder, services.ingest_options())
-        summary = _drive(events, quiet=args.json)
+            services.update_settings(changes)
+        summary = _drive(library.rebuild(), quiet=args.json)
     finally:
-        store.close()
+        library.store.close()
     if args.json:
         print(json.dumps(summary.to_json()), flush=True)
     else:

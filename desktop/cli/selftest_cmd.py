@@ -207,22 +207,27 @@ def _run(args: argparse.Namespace, home: Path, report: Report) -> None:
     _step(report, "inputs", lambda: _check_inputs(args))
     _step(report, "window", lambda: show_window(home, report))
 
-    from desktop.core.ingest.pipeline import Summary, ingest
-    from desktop.core.rag.answer import Answer, answer
+    from desktop.core.ingest.pipeline import Summary
+    from desktop.core.library import Library
+    from desktop.core.rag.answer import Answer
     from desktop.core.services import Services
+    from desktop.core.settings import set_keys
 
-    services = _step(report, "settings", lambda: Services.from_environment(home))
-    services.settings.llm.n_ctx = CONTEXT
-    services.settings.llm.max_tokens = ANSWER_TOKENS
+    def make_services() -> Services:
+        services = Services.from_environment(home)
+        small = {"llm.n_ctx": CONTEXT, "llm.max_tokens": ANSWER_TOKENS}
+        return services.with_settings(set_keys(services.settings, small))
+
+    services = _step(report, "settings", make_services)
     docs = Path(args.docs) if args.docs else home / "sample-docs"
     if args.docs is None:
         write_samples(docs)
     embedder = _step(report, "embedding model", lambda: services.embedder(str(args.embedding)))
-    store = _step(report, "store", services.store)
+    library = Library(services, _step(report, "store", services.store))
     try:
 
         def do_ingest() -> Summary:
-            events = ingest([docs], store, embedder, services.ingest_options())
+            events = library.sync([docs], embedder=embedder)
             summary = next(e for e in events if isinstance(e, Summary))
             if summary.failed:
                 path, error = summary.failed[0]
@@ -244,15 +249,7 @@ def _run(args: argparse.Namespace, home: Path, report: Report) -> None:
 
             def do_answer() -> Answer:
                 t0 = time.perf_counter()
-                events = answer(
-                    question,
-                    store=store,
-                    embedder=embedder,
-                    model=model,
-                    params=params,
-                    top_k=services.settings.rag.top_k,
-                    reranker=services.reranker(),
-                )
+                events = library.answer(question, model=model, params=params, embedder=embedder)
                 result = next(e for e in events if isinstance(e, Answer))
                 report.answer_s = time.perf_counter() - t0
                 return result
@@ -261,7 +258,7 @@ def _run(args: argparse.Namespace, home: Path, report: Report) -> None:
         finally:
             model.close()
     finally:
-        store.close()
+        library.store.close()
 
     def check_answer() -> None:
         if not result.sources:
