@@ -18,7 +18,7 @@ from concurrent import futures
 from pathlib import Path
 from typing import Any
 
-from desktop.core.store.milvus import GRPC_OPTIONS
+from desktop.core.store.connection import GRPC_OPTIONS
 
 VENV_BIN = Path(sys.executable).parent
 READY_TIMEOUT_S = 60.0

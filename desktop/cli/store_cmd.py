@@ -9,8 +9,8 @@ import sys
 
 from desktop.core.errors import ConfigError
 from desktop.core.services import Services
+from desktop.core.store.connection import display_uri
 from desktop.core.store.copy import CopyDone, CopyEvent, CopyProgress, CopyStarted, copy_library
-from desktop.core.store.milvus import display_uri
 
 LIBRARY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,40}$")
 

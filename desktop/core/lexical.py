@@ -15,7 +15,7 @@ passage on every pair they share. Latin, Cyrillic and other words around them ar
 above, so mixed text works.
 
 What these functions return is what libraries of the current store layout hold: a change
-here needs a new layout (desktop/core/store/milvus.py, SCHEMA) so that existing libraries
+here needs a new layout (desktop/core/store/schema.py, SCHEMA) so that existing libraries
 are rebuilt rather than searched with terms they were not cut into.
 """
 

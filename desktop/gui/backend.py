@@ -24,8 +24,8 @@ from desktop.core.embeddings.base import Embedder
 from desktop.core.errors import Cancelled, ConfigError, FathomError, StoreError
 from desktop.core.paths import Paths
 from desktop.core.progress import CancelToken
+from desktop.core.store.host import StoreHost, in_process
 from desktop.gui.model_owner import ModelOwner
-from desktop.gui.store_host import StoreHost, in_process
 from desktop.gui.workers import STORE_WRITES, ErrorInfo, Job, run_job, show_failure
 
 log = logging.getLogger("fathom.gui")

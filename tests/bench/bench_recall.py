@@ -50,9 +50,10 @@ from desktop.core.ingest.pipeline import Summary, ingest
 from desktop.core.ingest.readers import ReadError, reader_for
 from desktop.core.ingest.scan import scan
 from desktop.core.rag.retrieve import Source, retrieve
+from desktop.core.store.base import FileRecord, SearchMode
 from desktop.core.store.copy import copy_library
 from desktop.core.store.fusion import Fusion
-from desktop.core.store.milvus import FileRecord, MilvusStore, SearchMode
+from desktop.core.store.milvus import MilvusStore
 from desktop.core.types import Chunk
 
 REPO = Path(__file__).resolve().parents[2]

@@ -47,14 +47,10 @@ import numpy as np
 
 from desktop.core.embeddings.base import embedder_identity, embedder_source
 from desktop.core.embeddings.onnx import OnnxEmbedder
-from desktop.core.store.milvus import (
-    TEXT_MAX_BYTES,
-    MilvusStore,
-    SearchMode,
-    clip_bytes,
-    file_key,
-    search_terms,
-)
+from desktop.core.store.base import SearchMode
+from desktop.core.store.manifest import file_key
+from desktop.core.store.milvus import MilvusStore
+from desktop.core.store.schema import TEXT_MAX_BYTES, clip_bytes, search_terms
 from desktop.core.types import Chunk
 from tests.bench.bench_ingest import corpus_chunks, pin_cores, rss_mb
 

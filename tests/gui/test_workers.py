@@ -325,26 +325,3 @@ def test_unloading_while_a_model_loads_leaves_none_loaded(qtbot: QtBot, gemma_gg
     qtbot.waitUntil(lambda: not built[0]._thread.is_alive(), timeout=60_000)
     qtbot.wait(300)  # any late "done" has arrived
     assert owner.current == "not loaded" and owner.model is None
-
-
-def test_the_store_host_serves_a_lite_folder_from_a_child_and_holds_its_lock(
-    tmp_path: Path,
-) -> None:
-    from desktop.core.errors import StoreLockedError
-    from desktop.core.store.milvus import MilvusStore, lite_dir_locked
-    from desktop.gui.store_host import StoreHost
-
-    folder = tmp_path / "s.db"
-    host = StoreHost(folder)
-    uri = host.start()
-    try:
-        assert uri.startswith("http://127.0.0.1:")
-        assert lite_dir_locked(folder)  # held by the child, not by this process
-        store = MilvusStore(uri)
-        assert store.embedding_info() is None
-        store.close()
-        with pytest.raises(StoreLockedError):
-            StoreHost(folder).start()
-    finally:
-        host.stop()
-    assert not lite_dir_locked(folder)

@@ -28,7 +28,8 @@ from desktop.core.ingest.reindex import (
     reindex,
 )
 from desktop.core.progress import CancelToken
-from desktop.core.store.milvus import MilvusStore, generation_names
+from desktop.core.store.generations import generation_names
+from desktop.core.store.milvus import MilvusStore
 from tests.cli import REPO, fathom, fathom_json
 
 pytestmark = pytest.mark.slow

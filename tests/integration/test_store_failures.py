@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.core.store.milvus import MilvusStore, file_key
+from desktop.core.store.manifest import file_key
+from desktop.core.store.milvus import MilvusStore
 from tests.cli import REPO, fathom
 
 GRPC_NOISE = re.compile(r"GOAWAY|too_many_pings|ENHANCE_YOUR_CALM|chttp2|absl::", re.I)
@@ -28,20 +29,21 @@ GRPC_NOISE = re.compile(r"GOAWAY|too_many_pings|ENHANCE_YOUR_CALM|chttp2|absl::"
 # data), so pings that milvus-lite's server refuses show within seconds.
 HELD_OPEN = r"""
 import json, sys, time
-from desktop.core.store import milvus
+from desktop.core.store import connection, milvus
+from desktop.core.store.base import FileRecord
 from desktop.core.types import Chunk
 
 uri, keepalive_ms = sys.argv[1], int(sys.argv[2])
 seconds, idle = float(sys.argv[3]), float(sys.argv[4])
-milvus.LOOPBACK_GRPC_OPTIONS["grpc.keepalive_time_ms"] = keepalive_ms
-milvus.LOOPBACK_GRPC_OPTIONS["grpc.http2.max_pings_without_data"] = 0
+connection.LOOPBACK_GRPC_OPTIONS["grpc.keepalive_time_ms"] = keepalive_ms
+connection.LOOPBACK_GRPC_OPTIONS["grpc.http2.max_pings_without_data"] = 0
 store = milvus.MilvusStore(uri)
 store.prepare("test-model", 4, "")
 end, n = time.monotonic() + seconds, 0
 while time.monotonic() < end:
     path = f"/docs/{n}.md"
     chunks = [Chunk(f"passage {n} {i}", path, i, i * 20, i * 20 + 15) for i in range(3)]
-    store.replace_file(milvus.FileRecord(path, str(n), 60, 0), chunks, [[1.0, 0, 0, 0]] * 3)
+    store.replace_file(FileRecord(path, str(n), 60, 0), chunks, [[1.0, 0, 0, 0]] * 3)
     n += 1
     time.sleep(idle)
 store.flush()

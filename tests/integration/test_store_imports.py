@@ -13,7 +13,8 @@ from pathlib import Path
 SCRIPT = r"""
 import json, sys
 from desktop.core.types import Chunk
-from desktop.core.store.milvus import FileRecord, MilvusStore
+from desktop.core.store.base import FileRecord
+from desktop.core.store.milvus import MilvusStore
 
 store = MilvusStore(sys.argv[1])
 store.warm_up()  # no library yet: nothing to search, and no error

@@ -14,7 +14,8 @@ from desktop.core.embeddings.base import embedder_identity
 from desktop.core.ingest.pipeline import IngestOptions, ingest
 from desktop.core.ingest.reindex import ReindexSummary, pending_changes, reindex
 from desktop.core.store.copy import copy_library
-from desktop.core.store.milvus import SCHEMA, MilvusStore
+from desktop.core.store.milvus import MilvusStore
+from desktop.core.store.schema import SCHEMA
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from desktop.core.errors import StoreError
-from desktop.core.store.milvus import GRPC_OPTIONS, MilvusStore, check_store
+from desktop.core.store.connection import GRPC_OPTIONS
+from desktop.core.store.milvus import MilvusStore, check_store
 from tests.cli import REPO, fathom, fathom_json
 from tests.milvus_server import AuthProxy, MilvusServer, free_port
 

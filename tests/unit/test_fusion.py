@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from desktop.core.store.base import Hit
 from desktop.core.store.fusion import RRF, Fusion, fuse
-from desktop.core.store.milvus import Hit
 
 
 def hits(*ids: str) -> list[Hit]:

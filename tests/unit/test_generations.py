@@ -6,7 +6,7 @@ import pytest
 
 from desktop.core.ingest.pipeline import IngestOptions
 from desktop.core.ingest.reindex import chunking_of, differences
-from desktop.core.store.milvus import active_alias, generation_names, generation_of
+from desktop.core.store.generations import active_alias, generation_names, generation_of
 
 
 def test_generation_zero_keeps_the_names_libraries_always_had() -> None:

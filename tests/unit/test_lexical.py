@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from desktop.core.lexical import lexical_text, terms
-from desktop.core.store.milvus import search_terms
+from desktop.core.store.schema import search_terms
 
 
 def test_inflections_meet_on_one_stem() -> None:

@@ -1,5 +1,5 @@
 from desktop.core.rag.retrieve import join_neighbours
-from desktop.core.store.milvus import Hit
+from desktop.core.store.base import Hit
 
 TEXT = "Alpha beta gamma. Delta epsilon zeta. Eta theta iota."
 

@@ -10,7 +10,7 @@ import pytest
 from pymilvus.exceptions import MilvusException
 
 from desktop.core.errors import DiskFullError
-from desktop.core.store import milvus
+from desktop.core.store import connection, errors, lite, milvus
 
 
 @pytest.mark.parametrize(
@@ -18,15 +18,15 @@ from desktop.core.store import milvus
     ["/home/me/store/fathom.db", "http://127.0.0.1:41035", "http://localhost:19530", "unix:/m"],
 )
 def test_stores_on_this_computer_are_pinged_only_during_a_call(uri: str) -> None:
-    options = milvus.grpc_options(uri)
+    options = connection.grpc_options(uri)
     assert options["grpc.keepalive_permit_without_calls"] == 0
     # milvus-lite's server takes one ping per 5 minutes while a call is in flight
     assert options["grpc.keepalive_time_ms"] >= 300_000
 
 
 def test_remote_servers_keep_idle_connections_open() -> None:
-    options = milvus.grpc_options("https://in01-abc.zillizcloud.com:19538")
-    assert options == {"grpc.keepalive_time_ms": milvus.KEEPALIVE_MS}
+    options = connection.grpc_options("https://in01-abc.zillizcloud.com:19538")
+    assert options == {"grpc.keepalive_time_ms": connection.KEEPALIVE_MS}
 
 
 def _chained(outer: Exception, inner: BaseException) -> Exception:
@@ -47,7 +47,7 @@ def _chained(outer: Exception, inner: BaseException) -> Exception:
     ],
 )
 def test_a_full_disk_is_recognised(exc: Exception) -> None:
-    assert milvus._no_space(exc)
+    assert errors.no_space(exc)
 
 
 @pytest.mark.parametrize(
@@ -59,14 +59,14 @@ def test_a_full_disk_is_recognised(exc: Exception) -> None:
     ],
 )
 def test_other_failures_are_not_a_full_disk(exc: Exception) -> None:
-    assert not milvus._no_space(exc)
+    assert not errors.no_space(exc)
 
 
 def test_a_full_disk_names_the_store_its_file_system_and_what_is_free(tmp_path: Path) -> None:
     folder = tmp_path / "fathom.db"
     folder.mkdir()
     (folder / "segment").write_bytes(b"x" * 2500)
-    err = milvus.disk_full_error(folder, "The rest needs roughly 1.0 MB more.")
+    err = errors.disk_full_error(folder, "The rest needs roughly 1.0 MB more.")
     assert isinstance(err, DiskFullError)
     assert err.message.startswith(f"The disk is full: the store {folder} is on /")
     assert " free of " in err.message
@@ -96,16 +96,16 @@ def test_the_store_reports_a_full_disk_not_a_milvus_exception(tmp_path: Path) ->
 def test_a_folder_served_by_the_window_is_named_by_its_folder(tmp_path: Path) -> None:
     folder = tmp_path / "fathom.db"
     folder.mkdir()
-    milvus.SERVED_FOLDERS["http://127.0.0.1:41035"] = folder
+    lite.SERVED_FOLDERS["http://127.0.0.1:41035"] = folder
     try:
         err = _store("http://127.0.0.1:41035").error(OSError(errno.ENOSPC, "No space"))
     finally:
-        del milvus.SERVED_FOLDERS["http://127.0.0.1:41035"]
+        del lite.SERVED_FOLDERS["http://127.0.0.1:41035"]
     assert err.message.startswith(f"The disk is full: the store {folder} is on ")
 
 
 def test_loopback_works_here() -> None:
-    assert milvus.loopback_works()
+    assert errors.loopback_works()
 
 
 @pytest.mark.parametrize(
@@ -113,4 +113,4 @@ def test_loopback_works_here() -> None:
     [(880, "880 bytes"), (2500, "2.5 KB"), (4_900_000, "4.9 MB"), (12_582_912, "12.6 MB")],
 )
 def test_sizes_read_like_people_write_them(n: int, shown: str) -> None:
-    assert milvus.human_size(n) == shown
+    assert errors.human_size(n) == shown

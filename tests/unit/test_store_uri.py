@@ -5,7 +5,8 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from desktop.core.store.milvus import display_uri, server_error
+from desktop.core.store.connection import display_uri
+from desktop.core.store.errors import server_error
 
 
 @pytest.mark.parametrize(

@@ -31,13 +31,8 @@ from desktop.core.ingest.chunking import TokenSpans, chunk_document
 from desktop.core.ingest.readers import PageHook, ReadError, reader_for
 from desktop.core.ingest.scan import scan
 from desktop.core.progress import CancelToken
-from desktop.core.store.milvus import (
-    FileRecord,
-    MilvusStore,
-    disk_full_error,
-    folder_size,
-    human_size,
-)
+from desktop.core.store.base import FileRecord, Store
+from desktop.core.store.errors import disk_full_error, folder_size, human_size
 from desktop.core.types import Chunk
 
 FileStatus = Literal["added", "updated", "unchanged", "moved", "removed", "failed"]
@@ -328,7 +323,7 @@ def _ahead(
 class _Run:
     """The state of one ingestion run."""
 
-    def __init__(self, store: MilvusStore, embedder: Embedder, total: int) -> None:
+    def __init__(self, store: Store, embedder: Embedder, total: int) -> None:
         self.store = store
         self.embedder = embedder
         self.total = total
@@ -413,7 +408,7 @@ def _chunk_sizes(embedder: Embedder, options: IngestOptions) -> tuple[int, int, 
 
 def ingest(
     paths: Sequence[Path],
-    store: MilvusStore,
+    store: Store,
     embedder: Embedder,
     options: IngestOptions | None = None,
     cancel: CancelToken | None = None,
@@ -429,7 +424,7 @@ def ingest(
 
 def _ingest(
     paths: Sequence[Path],
-    store: MilvusStore,
+    store: Store,
     embedder: Embedder,
     options: IngestOptions,
     cancel: CancelToken,
@@ -503,7 +498,7 @@ class _SpaceWatch:
     the rest of it needs: the library folder's growth per chunk written and the chunks per
     byte of the files read so far, applied to the files not stored yet."""
 
-    def __init__(self, store: MilvusStore, dim: int, options: IngestOptions) -> None:
+    def __init__(self, store: Store, dim: int, options: IngestOptions) -> None:
         self.folder = store.lite_folder()
         self.size_before = folder_size(self.folder) if self.folder else 0
         self.dim = dim

@@ -27,7 +27,8 @@ from desktop.core.ingest.pipeline import (
     ingest,
 )
 from desktop.core.progress import CancelToken
-from desktop.core.store.milvus import SCHEMA, MilvusStore
+from desktop.core.store.base import Store
+from desktop.core.store.schema import SCHEMA
 
 
 def chunking_of(options: IngestOptions) -> dict[str, int]:
@@ -65,7 +66,7 @@ def differences(
 
 
 def pending_changes(
-    store: MilvusStore,
+    store: Store,
     embedder: Embedder,
     options: IngestOptions,
     *,
@@ -88,7 +89,7 @@ def pending_changes(
 
 
 def library_options(
-    store: MilvusStore, embedder: Embedder, wanted: IngestOptions
+    store: Store, embedder: Embedder, wanted: IngestOptions
 ) -> tuple[IngestOptions, str]:
     """The options an ingestion into this library should use: its recorded chunking, so
     one library never mixes two, with a note when the settings ask for another one. A new
@@ -155,7 +156,7 @@ ReindexEvent = Planned | Started | FileReading | ChunksEmbedded | FileDone | Rei
 
 
 def reindex(
-    store: MilvusStore,
+    store: Store,
     embedder: Embedder,
     options: IngestOptions,
     cancel: CancelToken | None = None,
@@ -218,7 +219,7 @@ def reindex(
 
 
 def _choose_target(
-    store: MilvusStore, active: int, model: str, dim: int, chunking: dict[str, int]
+    store: Store, active: int, model: str, dim: int, chunking: dict[str, int]
 ) -> tuple[int, bool]:
     """The generation to build: an interrupted build of the same target when there is one
     (resumed), else a fresh number above every generation present."""

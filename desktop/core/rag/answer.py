@@ -36,7 +36,7 @@ from desktop.core.rag.prompt import (
     format_sources,
 )
 from desktop.core.rag.retrieve import Source, retrieve
-from desktop.core.store.milvus import MilvusStore, SearchMode
+from desktop.core.store.base import SearchMode, Store
 
 MAX_SEARCHES = 3
 WHOLE_DOC_MAX_CHUNKS = 6
@@ -98,7 +98,7 @@ class _Run:
 
     def __init__(
         self,
-        store: MilvusStore,
+        store: Store,
         embedder: Embedder,
         model: ChatModel,
         params: GenerationParams,
@@ -180,7 +180,7 @@ class _Run:
 def answer(
     question: str,
     *,
-    store: MilvusStore,
+    store: Store,
     embedder: Embedder,
     model: ChatModel | None,
     params: GenerationParams,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from desktop.core.embeddings.base import Embedder
 from desktop.core.embeddings.rerank import Reranker
-from desktop.core.store.milvus import Hit, MilvusStore, SearchMode
+from desktop.core.store.base import Hit, SearchMode, Store
 
 CANDIDATES_PER_SOURCE = 2  # chunks fetched per requested source, before joining
 # Chunks a reranker reorders: the fused dense and BM25 lists' best. On the dev sets the
@@ -93,7 +93,7 @@ def rerank(reranker: Reranker, question: str, hits: Sequence[Hit]) -> list[Hit]:
 
 
 def retrieve(
-    store: MilvusStore,
+    store: Store,
     embedder: Embedder,
     question: str,
     k: int,

@@ -18,19 +18,15 @@ from typing import Any
 
 from desktop.core.errors import StoreError
 from desktop.core.progress import CancelToken
-from desktop.core.store.milvus import (
-    EMBEDDING_PROPERTY,
-    SCHEMA_PROPERTY,
-    MilvusStore,
-    active_alias,
-    display_uri,
-    generation_names,
-)
+from desktop.core.store.connection import display_uri
+from desktop.core.store.generations import active_alias, generation_names
+from desktop.core.store.milvus import MilvusStore
+from desktop.core.store.schema import EMBEDDING_PROPERTY, SCHEMA_PROPERTY, STATE_PROPERTY
 
 BATCH = 512  # chunks per read and insert; Milvus Lite caps one query at 16384 rows
 _CHUNK_FIELDS = ["id", "file_key", "text", "path", "heading", "page", "ordinal", "start", "end"]
 _FILE_FIELDS = ["file_key", "path", "hash", "size", "chunks", "mtime_ns"]
-_NOT_COPIED = {EMBEDDING_PROPERTY, SCHEMA_PROPERTY, "fathom.state"}  # set by prepare()
+_NOT_COPIED = {EMBEDDING_PROPERTY, SCHEMA_PROPERTY, STATE_PROPERTY}  # set by prepare()
 
 
 @dataclass(frozen=True)
@@ -80,7 +76,7 @@ def copy_library(
                 "Check --from and --library: fathom doctor --store URI shows a store's content.",
             )
         total, manifest = source.count(), len(source.files())
-        extra = {k: v for k, v in _properties(source).items() if k.startswith("fathom.")}
+        extra = {k: v for k, v in source.properties().items() if k.startswith("fathom.")}
         extra = {k: v for k, v in extra.items() if k not in _NOT_COPIED}
     yield CopyStarted(total, manifest)
     with _blame(target):
@@ -125,11 +121,6 @@ def _blame(store: MilvusStore) -> Iterator[None]:
         raise
     except Exception as exc:
         raise store.error(exc) from exc
-
-
-def _properties(store: MilvusStore) -> dict[str, Any]:
-    props = store._client.describe_collection(store.chunks_name).get("properties") or {}
-    return dict(props)
 
 
 def _empty_target(target: MilvusStore, info: dict[str, Any], replace: bool) -> None:

@@ -1,4 +1,4 @@
-"""The window's Milvus Lite store, served from a child process.
+"""A Milvus Lite store served from a child process (the window's store).
 
 Milvus Lite runs its engine as Python threads in the process that opens the store, so
 every insert, flush and search would compete with the window's event loop for the GIL
@@ -9,6 +9,7 @@ command) is still told that the store is in use.
 
 The child stops when told to, and by itself when the window's process ends in any way
 (its end of the pipe closes). No Qt here: this module is imported by the child.
+The host opens no store itself: the window connects a ``MilvusStore`` to ``start()``'s URI.
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ import os
 from pathlib import Path
 from typing import Any
 
-from desktop.core.errors import StoreError, StoreLockedError
+from desktop.core.errors import StoreError
+from desktop.core.store.errors import disk_full_error
+from desktop.core.store.lite import SERVED_FOLDERS, lite_dir_locked, locked_error
 
 START_TIMEOUT_S = 90.0
 IN_PROCESS_ENV = "FATHOM_STORE_IN_PROCESS"  # "1": open the store in the window's process
@@ -65,10 +68,8 @@ class StoreHost:
     def start(self) -> str:
         """Start the child; the URI to connect to. Raises StoreLockedError when another
         process holds the store."""
-        from desktop.core.store.milvus import SERVED_FOLDERS, disk_full_error, lite_dir_locked
-
         if lite_dir_locked(self.data_dir):
-            raise _locked(self.data_dir)
+            raise locked_error(self.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         ctx = multiprocessing.get_context("spawn")
         ours, theirs = ctx.Pipe()
@@ -91,7 +92,7 @@ class StoreHost:
         if kind != "ready":
             self.stop()
             if lite_dir_locked(self.data_dir) or "lock" in str(value).lower():
-                raise _locked(self.data_dir)
+                raise locked_error(self.data_dir)
             if "no space left on device" in str(value).lower():
                 raise disk_full_error(self.data_dir)
             raise StoreError(f"The store {self.data_dir} could not be opened: {value}")
@@ -101,8 +102,6 @@ class StoreHost:
 
     def stop(self) -> None:
         if self.uri:
-            from desktop.core.store.milvus import SERVED_FOLDERS
-
             SERVED_FOLDERS.pop(self.uri, None)
         if self._conn is not None:
             with contextlib.suppress(OSError, ValueError):
@@ -122,10 +121,3 @@ def in_process() -> bool:
     (The frozen app's entry point calls multiprocessing.freeze_support, so a spawned child
     becomes the store server there too.)"""
     return os.environ.get(IN_PROCESS_ENV, "") == "1"
-
-
-def _locked(data_dir: Path) -> StoreLockedError:
-    return StoreLockedError(
-        f"The store {data_dir} is in use by another Fathom process.",
-        "Close the other Fathom window or command, then try again.",
-    )
