@@ -35,8 +35,8 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --bundle-only) bundle_only=1 ;;
     --if-stale) if_stale=1 ;;
-    --gpu) gpu="${2:-}"; shift ;;
-    --gpu=*) gpu="${1#--gpu=}" ;;
+    --gpu) gpu="${2:-none}"; [ $# -lt 2 ] || shift ;;
+    --gpu=*) gpu="${1#--gpu=}"; gpu="${gpu:-none}" ;;
     -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "build_linux.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -44,7 +44,7 @@ while [ $# -gt 0 ]; do
 done
 case "$gpu" in
   ""|cpu|cuda) ;;
-  *) echo "build_linux.sh: --gpu takes cuda or cpu here, not '$gpu'" >&2; exit 2 ;;
+  *) echo "build_linux.sh: --gpu takes cuda or cpu here, not '${gpu/none/}'" >&2; exit 2 ;;
 esac
 
 venv="${FATHOM_VENV:-.venv}"
