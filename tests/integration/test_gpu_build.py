@@ -1,0 +1,65 @@
+"""A GPU build of llama.cpp (``bash .ci/setup --gpu cuda``) on this machine, with or without a GPU.
+
+Skipped unless the installed llama-cpp-python has a GPU backend, so CI keeps the CPU
+build and its time. Where it runs without a device (a CUDA build on a machine with no
+NVIDIA driver), ``fathom doctor`` names the backend and why no device was found, and
+``fathom ask`` answers on the CPU: no crash, no traceback.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from desktop.core.llm.llama_build import installed_backend
+from tests.cli import fathom, fathom_json
+
+
+def _llama_lib() -> Path | None:
+    spec = importlib.util.find_spec("llama_cpp")
+    return Path(spec.origin).parent / "lib" if spec and spec.origin else None
+
+
+BACKEND = installed_backend(_llama_lib()) if _llama_lib() else "none"
+pytestmark = pytest.mark.skipif(
+    BACKEND in ("cpu", "none"),
+    reason=f"the installed llama.cpp build has no GPU backend ({BACKEND}); "
+    "bash .ci/setup --gpu cuda makes one",
+)
+
+
+@pytest.fixture(scope="module")
+def library(tmp_path_factory: pytest.TempPathFactory, onnx_model_dir: Path, corpus: Path) -> Path:
+    base = tmp_path_factory.mktemp("gpu-build-home")
+    summary = fathom_json(
+        "--base-dir", base, "ingest", corpus / "faq", "--embedding", onnx_model_dir
+    )
+    assert summary["added"] == 4 and summary["failed"] == []
+    return base
+
+
+def test_doctor_names_the_backend_and_why_there_is_no_device(library: Path) -> None:
+    report = fathom_json("--base-dir", library, "doctor")
+    build = report["llama_build"]
+    assert build["backend"] == BACKEND
+    if not build["device"]:
+        assert build["why"], build
+        assert f"no {BACKEND.upper()} device was found: {build['why']}" in build["text"]
+    proc = fathom("--base-dir", library, "doctor")
+    assert proc.returncode == 0, proc.stderr
+    assert f"llama.cpp build: {BACKEND}" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_ask_answers_with_the_gpu_build_on_whatever_it_has(library: Path, gemma_gguf: Path) -> None:
+    env = {"FATHOM_LLM__MAX_TOKENS": "32", "FATHOM_LLM__N_CTX": "4096"}
+    ask = ("--base-dir", library, "ask", "How is data stored in milvus?", "--model", gemma_gguf)
+    out = fathom_json(*ask, "--top-k", "3", env=env)
+    assert out["answer"].strip()
+    assert out["timings"]["tokens"] > 1
+    proc = fathom(*ask, "--top-k", "3", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "\nSources:\n" in proc.stdout
+    assert "Traceback" not in proc.stderr and "rror" not in proc.stderr, proc.stderr
