@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from desktop.core.rag.answer import Answer, AnswerEvent
     from desktop.core.rag.retrieve import Source
     from desktop.core.services import Services
-    from desktop.core.store.milvus import MilvusStore, SearchMode
+    from desktop.core.store.base import SearchMode, Store
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class Library:
     """One library on an open store. Safe to share between threads for reading; one
     writer (sync, remove, rebuild) at a time."""
 
-    def __init__(self, services: Services, store: MilvusStore) -> None:
+    def __init__(self, services: Services, store: Store) -> None:
         self.services = services
         self.store = store
         self._lock = threading.Lock()

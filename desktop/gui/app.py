@@ -94,14 +94,18 @@ def make_app() -> QApplication:
 
 
 def run_app(base_dir: Path | None, quit_after: float | None = None) -> int:
+    """The window's composition root: the paths and the services' maker are decided here
+    and passed in (the services are made on a worker once the window shows)."""
     from desktop.core.errors import FathomError
+    from desktop.gui.backend import load_services
     from desktop.gui.errors import ErrorDialog, install_excepthook
     from desktop.gui.workers import ErrorInfo
 
     app = make_app()
     install_excepthook()
+    paths = Paths(base_dir) if base_dir else Paths.default()
     try:
-        window = MainWindow(Paths(base_dir) if base_dir else Paths.default())
+        window = MainWindow(paths, services=load_services(paths))
     except FathomError as exc:  # e.g. an unreadable conversation history
         info = ErrorInfo.from_exception(exc)
         print(f"fathom: error: {info.message}\n  hint: {info.hint}", file=sys.stderr)

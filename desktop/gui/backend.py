@@ -1,9 +1,11 @@
-"""What the window does, without widgets: it drives the same core functions as the CLI.
+"""What the window does, without widgets: it presents the core's ``Library``, as the CLI does.
 
-``Backend`` owns the services, the store (opened on a worker after the window shows),
-the conversation history and the model (``ModelOwner``). Every slow step runs as a
-``Job`` (desktop/gui/workers.py); store writes go through the ``STORE_WRITES`` lane, so
-one ingestion runs at a time. Its signals carry state for the status bar and the panels.
+``Backend`` holds the services (made by the window's entry point, on a worker: the core's
+imports take a second), the store (opened on a worker after the window shows) and its
+``Library``, the conversation history and the model (``ModelOwner``). Every slow step
+runs as a ``Job`` (desktop/gui/workers.py); store writes go through the ``STORE_WRITES``
+lane, so one ingestion runs at a time. Its signals carry state for the status bar and the
+panels.
 """
 
 from __future__ import annotations
@@ -12,25 +14,40 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.core.chats import ChatStore
-from desktop.core.embeddings.base import Embedder
-from desktop.core.errors import Cancelled, ConfigError, FathomError, StoreError
+from desktop.core.errors import Cancelled, FathomError, StoreError
+from desktop.core.library import AnswerSoFar, Library
 from desktop.core.paths import Paths
 from desktop.core.progress import CancelToken
 from desktop.core.store.host import StoreHost, in_process
 from desktop.gui.model_owner import ModelOwner
 from desktop.gui.workers import STORE_WRITES, ErrorInfo, Job, run_job, show_failure
 
+if TYPE_CHECKING:
+    from desktop.core.services import Services
+
 log = logging.getLogger("fathom.gui")
 SAVE_EVERY_S = 0.5  # a streaming answer is saved this often (a crash loses at most this)
 WATCH_INTERVAL_S = 2.0
+
+
+def load_services(paths: Paths) -> Callable[[], Services]:
+    """How the window's entry point makes its ``Services``: from the settings file, or the
+    defaults when it cannot be used (the window shows why). Called on a worker."""
+
+    def make() -> Services:
+        from desktop.core.services import Services
+
+        return Services.from_paths(paths, defaults_on_error=True)
+
+    return make
 
 
 @dataclass(frozen=True)
@@ -73,49 +90,48 @@ class Backend(QObject):
     watch_triggered = Signal()  # watched files changed: the window re-syncs
     services_ready = Signal(object)  # the Services, made from the settings
 
-    def __init__(self, paths: Paths) -> None:
-        """Cheap: the settings, services and store are made on workers by ``start``."""
+    def __init__(self, paths: Paths, services: Callable[[], Services] | None = None) -> None:
+        """Cheap: ``services`` (default: ``load_services(paths)``) is called and the store
+        opened on workers by ``start``."""
         super().__init__()
         self.paths = paths.ensure()
+        self._make_services = services or load_services(self.paths)
         self.settings_problem: ErrorInfo | None = None
-        self.services: Any = None  # desktop.core.services.Services, once ``start`` made it
+        self.services: Services | None = None  # once ``start`` made it
         self.chats = ChatStore(paths.chats_db)
-        self.model = ModelOwner(lambda: self.services.chat_model())
+        self.model = ModelOwner(lambda: self._services().chat_model())
         self._store: Any = None
+        self._library: Library | None = None
         self._store_ready = threading.Event()
         self._store_error: BaseException | None = None
-        self._embedder_lock = threading.Lock()
-        self._query_embedder: Embedder | None = None
         self.store_detail = ""
         self._watch: Job | None = None
         self._host: StoreHost | None = None
         self.warm = threading.Event()  # the embedder and the core's code are loaded
 
+    def _services(self) -> Services:
+        assert self.services is not None, "the services are made by start()"
+        return self.services
+
     # --- startup ------------------------------------------------------------------------
 
     def start(self, *, load_model: bool = True) -> None:
-        """Read the settings, then open the store and load the model, all in the background
-        (the core's imports take a second; the window is shown already)."""
+        """Make the services, then open the store and load the model, all in the
+        background (the core's imports take a second; the window is shown already)."""
         self.store_state.emit("opening", "")
         self._load_model = load_model
         run_job(
-            self._make_services,
+            self._services_job,
             on_done=self._services_made,
             on_failed=self._store_failed,
             name="fathom-services",
         )
 
-    def _make_services(self, cancel: CancelToken) -> Any:
-        from desktop.core.services import Services
-        from desktop.core.settings import Settings, load_settings
-
+    def _services_job(self, cancel: CancelToken) -> Services:
         try:
-            try:
-                settings = load_settings(self.paths.settings_file)
-            except ConfigError as exc:
-                self.settings_problem = ErrorInfo.from_exception(exc)
-                settings = Settings()
-            services = Services(self.paths, settings)
+            services = self._make_services()
+            if services.settings_problem is not None:
+                self.settings_problem = ErrorInfo.from_exception(services.settings_problem)
             freeze_heap()
             return services
         except BaseException as exc:
@@ -123,7 +139,7 @@ class Backend(QObject):
             self._store_ready.set()
             raise
 
-    def _services_made(self, services: Any) -> None:
+    def _services_made(self, services: Services) -> None:
         self.services = services
         self.services_ready.emit(services)
         run_job(
@@ -136,13 +152,15 @@ class Backend(QObject):
             self.model.load()
 
     def _open_store(self, cancel: CancelToken) -> int:
+        services = self._services()
         try:
-            uri = self.services.store_uri()
+            uri = services.store_uri()
             if "://" not in uri and not in_process():  # a Lite folder: served by a child
                 self._host = StoreHost(Path(uri))
-                self._store = self.services.store(self._host.start())
+                self._store = services.store(self._host.start())
             else:
-                self._store = self.services.store()
+                self._store = services.store()
+            self._library = Library(services, self._store)
             return int(self._store.count()) if self._store.embedding_info() else 0
         except BaseException as exc:
             self._store_error = exc
@@ -170,12 +188,12 @@ class Backend(QObject):
             import desktop.core.ingest.pipeline
             import desktop.core.rag.answer  # noqa: F401
 
-            store = self.store(cancel)
-            if store.embedding_info():
-                self.query_embedder(store).encode_queries(["warm up"])
+            library = self.library(cancel)
+            if library.store.embedding_info():
+                library.query_embedder().encode_queries(["warm up"])
             else:
-                self.ingest_embedder()
-            store.warm_up()
+                library.ingest_embedder()
+            library.store.warm_up()
         finally:
             freeze_heap()
 
@@ -197,34 +215,21 @@ class Backend(QObject):
         else:
             self.store_state.emit("failed", info.message)
 
-    def store(self, cancel: CancelToken | None = None) -> Any:
-        """The open store (worker threads only: waits for it to open)."""
+    def library(self, cancel: CancelToken | None = None) -> Library:
+        """The library on the open store (worker threads only: waits for it to open)."""
         while not self._store_ready.wait(0.05):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-        if self._store is None:
+        if self._library is None:
             raise StoreError(
                 f"The store could not be opened: {self._store_error}",
                 "See the status bar; restart Fathom after fixing it.",
             ) from self._store_error
-        return self._store
+        return self._library
 
-    def ingest_embedder(self) -> Embedder:
-        with self._embedder_lock:
-            embedder: Embedder = self.services.embedder()
-            return embedder
-
-    def query_embedder(self, store: Any) -> Embedder:
-        """The embedder the library was built with (as ``fathom ask`` picks it)."""
-        with self._embedder_lock:
-            if self._query_embedder is None:
-                info = store.open_existing()
-                source = str(info.get("source") or "")
-                if source and (Path(source).exists() or not source.startswith("/")):
-                    self._query_embedder = self.services.embedder(source)
-                else:
-                    self._query_embedder = self.services.embedder()
-            return self._query_embedder
+    def store(self, cancel: CancelToken | None = None) -> Any:
+        """The open store (worker threads only: waits for it to open)."""
+        return self.library(cancel).store
 
     # --- knowledge folders -----------------------------------------------------------------
 
@@ -242,28 +247,23 @@ class Backend(QObject):
         )
 
     def _ingest_events(self, folders: list[str], cancel: CancelToken) -> Iterator[object]:
-        from desktop.core.ingest.pipeline import Summary, ingest
+        from desktop.core.ingest.pipeline import Summary
 
-        store = self.store(cancel)
-        embedder = self.ingest_embedder()
+        library = self.library(cancel)
         summary: Summary | None = None
-        for event in ingest(
-            [Path(f) for f in folders], store, embedder, self.services.ingest_options(), cancel
-        ):
+        for event in library.sync([Path(f) for f in folders], cancel):
             if isinstance(event, Summary):
                 summary = event
             else:
                 yield event
         assert summary is not None
-        stats = self._record_syncs(store, folders, summary.failed)
-        self._query_embedder = None  # the library may have been created just now
-        yield FolderSynced(summary, stats)
+        yield FolderSynced(summary, self._record_syncs(library, folders, summary.failed))
 
     def _record_syncs(
-        self, store: Any, folders: list[str], failed: list[tuple[str, str]]
+        self, library: Library, folders: list[str], failed: list[tuple[str, str]]
     ) -> dict[str, tuple[int, int]]:
         """Each folder's files, chunks and failures, from the store's manifest."""
-        stats = folder_stats(store.files(), folders)
+        stats = library.folder_stats(folders)
         for folder in folders:
             files, chunks = stats[folder]
             mine = [(p, why) for p, why in failed if Path(p).is_relative_to(Path(folder))]
@@ -275,19 +275,11 @@ class Backend(QObject):
     def rebuild_reasons(self) -> Job:
         """A job whose result lists what a rebuild with the current embedding and chunking
         settings would change (empty: nothing to rebuild, or no library yet)."""
-
-        def work(cancel: CancelToken) -> list[str]:
-            from desktop.core.ingest.reindex import pending_changes
-
-            store = self.store(cancel)
-            return pending_changes(
-                store,
-                self.ingest_embedder(),
-                self.services.ingest_options(),
-                unrecorded_chunking_differs=False,
-            )
-
-        return Job(work, lane=STORE_WRITES, name="fathom-rebuild-check")
+        return Job(
+            lambda cancel: self.library(cancel).pending_changes(),
+            lane=STORE_WRITES,
+            name="fathom-rebuild-check",
+        )
 
     def rebuild(self) -> Job:
         """Rebuild the library with the current settings beside the one in use (questions
@@ -295,41 +287,29 @@ class Backend(QObject):
         return Job(self._rebuild_events, lane=STORE_WRITES, name="fathom-rebuild")
 
     def _rebuild_events(self, cancel: CancelToken) -> Iterator[object]:
-        from desktop.core.ingest.reindex import ReindexSummary, reindex
+        from desktop.core.ingest.reindex import ReindexSummary
 
-        store = self.store(cancel)
+        library = self.library(cancel)
         summary: ReindexSummary | None = None
-        for event in reindex(store, self.ingest_embedder(), self.services.ingest_options(), cancel):
+        for event in library.rebuild(cancel):
             if isinstance(event, ReindexSummary):
                 summary = event
             else:
                 yield event
         assert summary is not None
-        with self._embedder_lock:
-            self._query_embedder = None  # questions now embed with the new model
         folders = [f.path for f in self.chats.folders()]
-        yield LibraryRebuilt(summary, self._record_syncs(store, folders, summary.failed))
-
-    def resync_all(self) -> Job | None:
-        folders = [f.path for f in self.chats.folders()]
-        return self.ingest([Path(f) for f in folders]) if folders else None
+        yield LibraryRebuilt(summary, self._record_syncs(library, folders, summary.failed))
 
     def remove_folder(self, path: str) -> Job:
         """Forget a folder and take its files out of the store."""
         self.chats.remove_folder(path)
         self.folders_changed.emit()
         self.start_watching()
-
-        def work(cancel: CancelToken) -> int:
-            store = self.store(cancel)
-            gone = [p for p in store.files() if Path(p).is_relative_to(Path(path))]
-            for p in gone:
-                store.remove_file(p)
-            if gone:
-                store.flush()
-            return len(gone)
-
-        return Job(work, lane=STORE_WRITES, name="fathom-remove-folder")
+        return Job(
+            lambda cancel: self.library(cancel).remove(path, cancel),
+            lane=STORE_WRITES,
+            name="fathom-remove-folder",
+        )
 
     def start_watching(self) -> None:
         """Poll the knowledge folders; a change re-syncs them (while the app runs)."""
@@ -405,48 +385,33 @@ class Backend(QObject):
         cancel: CancelToken,
         within: Sequence[str] = (),
     ) -> Iterator[object]:
-        from desktop.core.llm.base import AnswerText, Reasoning
-        from desktop.core.rag.answer import Answer, SourcesFound, answer
-        from desktop.core.rag.citations import verify_citations
+        from desktop.core.rag.answer import Answer
 
-        text: list[str] = []
-        thinking: list[str] = []
-        sources: list[Any] = []
+        so_far = AnswerSoFar()
         status = "failed"
-        result: Answer | None = None
         last_save = time.monotonic()
         try:
-            store = self.store(cancel)
-            embedder = self.query_embedder(store)
+            library = self.library(cancel)
+            embedder = library.query_embedder()
             model = self._wait_model(cancel)
-            events = answer(
+            events = library.answer(
                 question,
-                store=store,
-                embedder=embedder,
                 model=model,
-                params=self.services.generation_params(effort),
-                top_k=self.services.settings.rag.top_k,
+                params=self._services().generation_params(effort),
                 cancel=cancel,
                 history=history,
                 within=within,
-                reranker=self.services.reranker(),
+                embedder=embedder,
             )
-            for event in events:
+            for event in so_far.follow(events):
                 if isinstance(event, Answer):
-                    result = event
                     break
-                if isinstance(event, AnswerText):
-                    text.append(event.text)
-                elif isinstance(event, Reasoning):
-                    thinking.append(event.text)
-                elif isinstance(event, SourcesFound):
-                    sources.extend(event.sources)
                 yield event
                 now = time.monotonic()
                 if now - last_save >= SAVE_EVERY_S:
                     last_save = now
                     self.chats.save_partial(
-                        message_id, "".join(text), "".join(thinking), source_dicts(sources)
+                        message_id, so_far.text, so_far.reasoning, source_dicts(so_far.sources)
                     )
             if cancel.cancelled:
                 raise Cancelled()
@@ -455,11 +420,7 @@ class Backend(QObject):
             status = "stopped"
             raise
         finally:
-            if result is None:
-                result = Answer(answer="".join(text), reasoning="".join(thinking))
-                result.sources = list(sources)
-                result.citations = verify_citations(result.answer, result.sources)
-                result.finish_reason = status
+            result = so_far.result(status)
             self.chats.finish_answer(
                 message_id,
                 result.answer,
@@ -472,14 +433,7 @@ class Backend(QObject):
 
     def search(self, query: str, k: int = 5) -> Job:
         """Retrieval only (the library panel's search and the tests)."""
-        from desktop.core.rag.retrieve import retrieve
-
-        def work(cancel: CancelToken) -> list[Any]:
-            store = self.store(cancel)
-            embedder = self.query_embedder(store)
-            return retrieve(store, embedder, query, k, "hybrid", reranker=self.services.reranker())
-
-        return Job(work, name="fathom-search")
+        return Job(lambda cancel: self.library(cancel).search(query, k), name="fathom-search")
 
     def indexed_hash(self, path: str) -> str | Exception | None:
         """The content hash the library's manifest holds for ``path`` (None: not in the
@@ -512,6 +466,7 @@ class Backend(QObject):
         if self._store_ready.is_set() and self._store is not None:
             self._store.close()
             self._store = None
+            self._library = None
         if self._host is not None:
             self._host.stop()
             self._host = None
@@ -524,14 +479,4 @@ def source_dicts(sources: Sequence[Any]) -> list[dict[str, Any]]:
         d = s.to_json()
         d["start"], d["end"] = s.start, s.end
         out.append(d)
-    return out
-
-
-def folder_stats(files: dict[str, Any], folders: Sequence[str]) -> dict[str, tuple[int, int]]:
-    """Files and chunks in the store under each folder (a file counts for itself)."""
-    out: dict[str, tuple[int, int]] = {}
-    for folder in folders:
-        root = Path(folder)
-        mine = [r for p, r in files.items() if Path(p) == root or Path(p).is_relative_to(root)]
-        out[folder] = (len(mine), sum(int(r.chunks) for r in mine))
     return out

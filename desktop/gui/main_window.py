@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
@@ -33,19 +33,31 @@ from desktop.gui.source_viewer import SourceViewer
 from desktop.gui.status import StatusPanel
 from desktop.gui.workers import ErrorInfo, Job
 
+if TYPE_CHECKING:
+    from desktop.core.services import Services
+
 EXIT_STORE_LOCKED = 4
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, paths: Paths, *, autostart: bool = True, load_model: bool = True) -> None:
-        """``autostart``: open the store and load the model once the window shows."""
+    def __init__(
+        self,
+        paths: Paths,
+        *,
+        services: Callable[[], Services] | None = None,
+        autostart: bool = True,
+        load_model: bool = True,
+    ) -> None:
+        """``services`` makes the window's Services (on a worker; default: from the
+        settings file under ``paths``): the entry point's, or a test's with fakes.
+        ``autostart``: open the store and load the model once the window shows."""
         super().__init__()
         self.setWindowTitle("Fathom")
         self.setAccessibleName(self.tr("Fathom main window"))
         self.resize(1180, 760)
         self.setAcceptDrops(True)
         self.exit_code = 0
-        self.backend = Backend(paths)
+        self.backend = Backend(paths, services)
         self.last_folder = LastFolder(paths.base)
         self.conversation_id: int | None = None
         self.answer_job: Job | None = None

@@ -221,11 +221,71 @@ def test_another_embedding_model_is_offered_as_a_background_rebuild(
     info = store.embedding_info()
     assert info is not None and info["source"] == str(other.resolve())
     assert any(Path(p).name == "handbook.pdf" and "extra" in p for p in store.files())
-    assert window.backend.query_embedder(store).model_id == info["model"]
+    assert window.backend.library().query_embedder().model_id == info["model"]
     check = window.check_rebuild()  # nothing left to change: no offer
     assert check is not None
     qtbot.waitSignal(check.done, timeout=60_000).wait()
     assert window.rebuild_offer is None
+
+
+def test_a_chunk_size_changed_in_settings_is_offered_as_a_rebuild(
+    qtbot: QtBot, fathom_home: Path, folder: Path, onnx_model_dir: Path
+) -> None:
+    """A library made in the window records its chunking, as one made by ``fathom ingest``
+    does; a chunk size changed in Settings… is then offered as a rebuild, which rebuilds
+    with it. The services come through the window's composition root, from settings
+    given here (no environment override)."""
+    import keyring
+    from keyring.backends import fail
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from desktop.core.services import Services
+    from desktop.core.settings import Settings, set_key
+    from desktop.gui.settings_dialog import SettingsDialog
+
+    paths = Paths(fathom_home)
+    settings = set_key(Settings(), "embedding.model", str(onnx_model_dir))
+    window = MainWindow(paths, services=lambda: Services(paths, settings), load_model=False)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.backend._store is not None, timeout=60_000)
+    ingest_by_drop(qtbot, window, folder)
+    store = window.backend.store()
+    assert store.chunking_info() == {"chunk_tokens": 220, "chunk_overlap": 32}
+    before = store.count()
+    check = window.check_rebuild()  # built as the settings ask: nothing to offer
+    assert check is not None
+    qtbot.waitSignal(check.done, timeout=60_000).wait()
+    assert window.rebuild_offer is None
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())  # the real keyring of whoever runs this is not read
+    try:
+        dialog = window.open_settings()
+        assert isinstance(dialog, SettingsDialog)
+        dialog.rows["ingest.chunk_tokens"].editor.setValue(96)  # type: ignore[attr-defined]
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
+    finally:
+        keyring.set_keyring(previous)
+    assert window.backend.services is not None
+    assert window.backend.services.settings.ingest.chunk_tokens == 96
+    assert Services.from_paths(paths).settings.ingest.chunk_tokens == 96  # saved
+    qtbot.waitUntil(lambda: window.rebuild_offer is not None, timeout=60_000)
+    offer = window.rebuild_offer
+    assert offer is not None
+    assert "220-token chunks, 32 overlap -> 96-token chunks, 32 overlap" in offer.informativeText()
+
+    rebuilt: list[object] = []
+    next(b for b in offer.buttons() if b.text() == "Rebuild now").click()
+    job = window.ingest_job
+    assert job is not None
+    job.done.connect(rebuilt.append)
+    qtbot.waitUntil(lambda: bool(rebuilt), timeout=120_000)
+    summary = rebuilt[0].summary  # type: ignore[attr-defined]
+    assert summary.rebuilt and summary.files == 3 and summary.chunks > before
+    assert window.backend.store().chunking_info() == {"chunk_tokens": 96, "chunk_overlap": 32}
+    qtbot.waitUntil(lambda: window.ingest_job is None, timeout=120_000)  # then the re-sync
 
 
 # Offscreen Qt has no platform services: QDesktopServices says so before the app falls back.

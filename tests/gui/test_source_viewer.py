@@ -45,7 +45,8 @@ def window(
 
 def sources_in(window: MainWindow, path: Path, question: str, k: int = 3) -> list[Source]:
     store = window.backend.store()
-    found = retrieve(store, window.backend.query_embedder(store), question, k, within=[str(path)])
+    embedder = window.backend.library().query_embedder()
+    found = retrieve(store, embedder, question, k, within=[str(path)])
     assert len(found) >= 2, found
     return found
 

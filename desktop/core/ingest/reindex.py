@@ -65,27 +65,16 @@ def differences(
     return reasons
 
 
-def pending_changes(
-    store: Store,
-    embedder: Embedder,
-    options: IngestOptions,
-    *,
-    unrecorded_chunking_differs: bool = True,
-) -> list[str]:
+def pending_changes(store: Store, embedder: Embedder, options: IngestOptions) -> list[str]:
     """What a rebuild with ``embedder`` and ``options`` would change in the active library
-    (one line each; empty: nothing, or no library yet), e.g. for a front to offer one.
-    ``unrecorded_chunking_differs=False``: a library from before chunking was recorded
-    counts as chunked as asked (not worth offering a rebuild for by itself)."""
+    (one line each; empty: nothing, or no library yet), e.g. for a front to offer one. A
+    library from before chunking was recorded counts as differently chunked."""
     store.bind()
     info = store.embedding_info()
     if info is None:
         return []
     model, dim = embedder_identity(embedder), embedder.dim
-    chunking = chunking_of(options)
-    built_chunking = store.chunking_info()
-    if built_chunking is None and not unrecorded_chunking_differs:
-        built_chunking = chunking
-    return differences(info, built_chunking, model, dim, chunking, store.schema)
+    return differences(info, store.chunking_info(), model, dim, chunking_of(options), store.schema)
 
 
 def library_options(
