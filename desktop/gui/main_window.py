@@ -282,44 +282,39 @@ class MainWindow(QMainWindow):
             self.backend.chats.rename(conversation_id, title)
             self.refresh_conversations()
 
-    def delete_conversation(self, conversation_id: int, *, confirm: bool = True) -> None:
+    def delete_conversation(self, conversation_id: int) -> None:
         conv = self.backend.chats.get(conversation_id)
         if conv is None:
             return
-        if confirm:
-            answer = QMessageBox.question(
-                self, self.tr("Delete chat"), self.tr("Delete “{title}”?").format(title=conv.title)
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+        answer = QMessageBox.question(
+            self, self.tr("Delete chat"), self.tr("Delete “{title}”?").format(title=conv.title)
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
         if conversation_id == self.conversation_id:
             self.new_chat()
         self.backend.chats.delete(conversation_id)
         self.refresh_conversations()
 
-    def export_conversation(self, _checked: bool = False, path: str = "") -> str:
+    def export_conversation(self, _checked: bool = False) -> str:
         if self.conversation_id is None:
             QMessageBox.information(
                 self, self.tr("Export"), self.tr("Open or start a conversation first.")
             )
             return ""
-        with_reasoning = True
+        path, _ = QFileDialog.getSaveFileName(
+            self,
+            self.tr("Export conversation"),
+            self.last_folder.start_for("conversation.md"),
+            self.tr("Markdown (*.md)"),
+        )
         if not path:
-            path, _ = QFileDialog.getSaveFileName(
-                self,
-                self.tr("Export conversation"),
-                self.last_folder.start_for("conversation.md"),
-                self.tr("Markdown (*.md)"),
-            )
-            if not path:
-                return ""
-            self.last_folder.chose_files([path])
-            with_reasoning = (
-                QMessageBox.question(
-                    self, self.tr("Export"), self.tr("Include the model's reasoning?")
-                )
-                == QMessageBox.StandardButton.Yes
-            )
+            return ""
+        self.last_folder.chose_files([path])
+        with_reasoning = (
+            QMessageBox.question(self, self.tr("Export"), self.tr("Include the model's reasoning?"))
+            == QMessageBox.StandardButton.Yes
+        )
         text = self.backend.chats.export_markdown(self.conversation_id, reasoning=with_reasoning)
         try:
             Path(path).write_text(text, encoding="utf-8")

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.core.chats import ChatStore
@@ -119,8 +120,18 @@ def test_a_second_window_on_the_same_store_is_told_and_exits(
 
 
 def test_conversations_rename_search_delete_and_export(
-    qtbot: QtBot, fathom_home: Path, tmp_path: Path
+    qtbot: QtBot, fathom_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    asked: list[str] = []  # the questions put to the person, answered from ``replies``
+    replies: list[QMessageBox.StandardButton] = []
+
+    def question(_parent: object, _title: str, text: str, *_rest: object) -> object:
+        asked.append(text)
+        return replies.pop(0)
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    saved_as = str(tmp_path / "c.md")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *_a: (saved_as, "")))
     window = MainWindow(Paths(fathom_home), autostart=False)
     qtbot.addWidget(window)
     chats = window.backend.chats
@@ -160,10 +171,16 @@ def test_conversations_rename_search_delete_and_export(
     assert window.preview.isVisibleTo(window)
     assert "spare radio" in window.preview.passage.toPlainText()
     assert file_url({"path": "/d/x.pdf", "page": 4}).toString() == "file:///d/x.pdf#page=4"
-    out = window.export_conversation(path=str(tmp_path / "c.md"))
-    text = Path(out).read_text()
+    replies.append(QMessageBox.StandardButton.Yes)  # with the model's reasoning
+    assert window.export_conversation() == saved_as
+    text = Path(saved_as).read_text()
     assert "In the pack" in text and "/d/checklist.md — Before leaving" in text
-    window.delete_conversation(b.id, confirm=False)
+    assert "> thinking" in text and asked[-1] == "Include the model's reasoning?"
+    replies.append(QMessageBox.StandardButton.No)
+    window.delete_conversation(b.id)  # asked, and kept
+    assert asked[-1] == "Delete “Other”?" and len(chats.conversations()) == 2
+    replies.append(QMessageBox.StandardButton.Yes)
+    window.delete_conversation(b.id)
     assert [c.id for c in chats.conversations()] == [a.id]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.gui.chat_view import AnswerWidget
@@ -94,7 +95,11 @@ def test_a_chat_scoped_to_a_folder_cites_only_that_folder(
     replies = [tool_call("pairing codes"), final("Print them [1].")]
     follow = ask(qtbot, window, "And the pairing codes?", replies)
     assert follow.sources and all(under(s["path"], field) for s in follow.sources)
-    text = Path(window.export_conversation(path=str(tmp_path / "chat.md"))).read_text()
+    saved_as = str(tmp_path / "chat.md")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *_a: (saved_as, "")))
+    no = QMessageBox.StandardButton.No  # without the model's reasoning
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *_a: no))
+    text = Path(window.export_conversation()).read_text()
     assert f"_Searched: `{field}`_" in text
 
     # Removing the chip goes back to the whole library, saved at once.
