@@ -119,12 +119,16 @@ def _emit_drops_a_reference(times: int = 64) -> bool:
     return dropped
 
 
-_EMIT_DROPS_A_REFERENCE = _emit_drops_a_reference()
+_EMIT_DROPS_A_REFERENCE: bool | None = None  # measured at the first emit
 
 
 def emit(signal: SignalInstance, *args: Any) -> None:
     """``signal.emit(*args)``, giving back the reference a faulty PySide takes from the
-    bool it returns (every event of every job is emitted through here)."""
+    bool it returns (every event of every job is emitted through here). Should the probe
+    err, an extra reference to True is harmless; a missing one is not."""
+    global _EMIT_DROPS_A_REFERENCE
+    if _EMIT_DROPS_A_REFERENCE is None:
+        _EMIT_DROPS_A_REFERENCE = _emit_drops_a_reference()
     result = signal.emit(*args)
     if _EMIT_DROPS_A_REFERENCE:
         ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
