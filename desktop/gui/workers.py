@@ -129,7 +129,7 @@ def emit(signal: SignalInstance, *args: Any) -> None:
     global _EMIT_DROPS_A_REFERENCE
     if _EMIT_DROPS_A_REFERENCE is None:
         _EMIT_DROPS_A_REFERENCE = _emit_drops_a_reference()
-    result = signal.emit(*args)
+    result = signal.emit(*args)  # type: ignore[func-returns-value]  # a bool, not as typed
     if _EMIT_DROPS_A_REFERENCE:
         ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
 
