@@ -2,7 +2,7 @@
 against pymilvus.model's one-text-at-a-time ONNX encoding, all in the same run.
 
     python -m tests.bench.bench_ingest --embedding MODEL_DIR [--corpus DIR] [--cores 2]
-        [--embed-sample 256]
+        [--embed-sample 256] [--variants]
 
 1. The corpus is ingested into a fresh Milvus Lite store twice: with the reader thread
    reading and chunking files ahead while the caller's thread embeds and stores
@@ -16,6 +16,9 @@ against pymilvus.model's one-text-at-a-time ONNX encoding, all in the same run.
    and thread count. pymilvus's function is built around the local files here rather
    than through its constructor, which downloads from the hub; its encoding code runs
    unchanged.
+   With ``--variants``, the same texts are also embedded by the model's graph-optimised
+   and int8-quantised variants against its fp32 session (texts/s and cosine to fp32,
+   ``tests/bench/bench_embed_variants.py``).
 3. Reopen: the pipelined store is closed, then opened again, its collections loaded and
    one hybrid search run.
 
@@ -187,6 +190,12 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     ap.add_argument(
         "--no-sequential", action="store_true", help="skip the sequential ingestion (no ratio)"
     )
+    ap.add_argument(
+        "--variants",
+        action="store_true",
+        help="also time fp32 against graph-optimised and int8 models on the same chunks "
+        "(tests/bench/bench_embed_variants.py)",
+    )
     args = ap.parse_args(argv)
     cores = pin_cores(args.cores)
     embedder = OnnxEmbedder(args.embedding, threads=cores)
@@ -233,6 +242,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     print(f"| pymilvus.model ONNX, one text per call | {n} | {t_theirs:.1f} | {n / t_theirs:.1f} |")
     print(f"| Fathom OnnxEmbedder, batched | {n} | {t_ours:.1f} | {n / t_ours:.1f} |")
     print(f"batched speedup={t_theirs / t_ours:.2f}x; lowest cosine between the two: {cos:.4f}")
+    if args.variants:
+        from tests.bench import bench_embed_variants as bev
+
+        with tempfile.TemporaryDirectory() as tmp:
+            folders = {
+                name: bev.variant_folder(args.embedding, Path(tmp) / str(i), make)
+                for i, (name, make) in enumerate(bev.VARIANTS.items())
+            }
+            print()
+            bev.print_table(bev.measure(folders, texts, cores, 3), n, cores)
     print()
     print(
         f"reopen ({s.chunks} chunks): open + load {open_ms:.0f} ms, "
