@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from desktop.core.chats import ChatStore
 from desktop.core.errors import Cancelled, FathomError, StoreError
@@ -169,7 +169,7 @@ class Backend(QObject):
             self._store_ready.set()
 
     def _store_opened(self, chunks: int) -> None:
-        self.store_detail = f"{chunks:,} chunks"
+        self.store_detail = self.tr("{count} chunks").format(count=f"{chunks:,}")
         self.store_state.emit("ready", self.store_detail)
         self.start_watching()
         run_job(
@@ -222,8 +222,12 @@ class Backend(QObject):
                 cancel.raise_if_cancelled()
         if self._library is None:
             raise StoreError(
-                f"The store could not be opened: {self._store_error}",
-                "See the status bar; restart Fathom after fixing it.",
+                QCoreApplication.translate(
+                    "Backend", "The store could not be opened: {reason}"
+                ).format(reason=self._store_error),
+                QCoreApplication.translate(
+                    "Backend", "See the status bar; restart Fathom after fixing it."
+                ),
             ) from self._store_error
         return self._library
 
@@ -370,8 +374,10 @@ class Backend(QObject):
                 return self.model.model
             if self.model.current in ("failed", "not loaded"):
                 raise FathomError(
-                    "No chat model is ready.",
-                    "Pick or download one in Models…, then ask again.",
+                    QCoreApplication.translate("Backend", "No chat model is ready."),
+                    QCoreApplication.translate(
+                        "Backend", "Pick or download one in Models…, then ask again."
+                    ),
                 )
             cancel.raise_if_cancelled()
             time.sleep(0.05)
@@ -439,7 +445,7 @@ class Backend(QObject):
         """The content hash the library's manifest holds for ``path`` (None: not in the
         library; an exception: the store cannot be asked now). Worker threads only."""
         if not self._store_ready.is_set() or self._store is None:
-            return StoreError("The library is not open yet.")
+            return StoreError(QCoreApplication.translate("Backend", "The library is not open yet."))
         try:
             record = self._store.files().get(path)
         except Exception as exc:  # the store's own errors, reported as "cannot tell"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QFileDialog,
@@ -62,19 +62,21 @@ def detect(services: Services, chat: HubFile) -> tuple[Machine, Recommendation]:
 
 def describe_machine(machine: Machine, free_disk: int) -> str:
     if machine.gpu_offload and machine.vram_bytes:
-        gpu = f"{machine.gpu_name or 'GPU'} with {machine.vram_bytes / GIB:.1f} GiB"
+        gpu = QCoreApplication.translate("MachinePage", "{gpu} with {memory} GiB").format(
+            gpu=machine.gpu_name or "GPU", memory=f"{machine.vram_bytes / GIB:.1f}"
+        )
     elif machine.gpu_offload:
-        gpu = "supported by this build, but none found"
+        gpu = QCoreApplication.translate("MachinePage", "supported by this build, but none found")
     else:
-        gpu = "none that this llama.cpp build can use"
-    return (
-        f"<table cellspacing=4>"
-        f"<tr><td>Memory</td><td><b>{machine.ram_bytes / GIB:.1f} GiB</b></td></tr>"
-        f"<tr><td>CPU threads</td><td><b>{machine.threads}</b></td></tr>"
-        f"<tr><td>GPU</td><td><b>{gpu}</b></td></tr>"
-        f"<tr><td>Free disk</td><td><b>{human_bytes(free_disk)}</b></td></tr>"
-        f"</table>"
-    )
+        gpu = QCoreApplication.translate("MachinePage", "none that this llama.cpp build can use")
+    rows = [
+        (QCoreApplication.translate("MachinePage", "Memory"), f"{machine.ram_bytes / GIB:.1f} GiB"),
+        (QCoreApplication.translate("MachinePage", "CPU threads"), str(machine.threads)),
+        ("GPU", gpu),
+        (QCoreApplication.translate("MachinePage", "Free disk"), human_bytes(free_disk)),
+    ]
+    cells = "".join(f"<tr><td>{name}</td><td><b>{value}</b></td></tr>" for name, value in rows)
+    return f"<table cellspacing=4>{cells}</table>"
 
 
 class MachinePage(QWizardPage):
@@ -123,7 +125,7 @@ class MachinePage(QWizardPage):
         assert isinstance(machine, Machine) and isinstance(rec, Recommendation)
         self.wiz.machine, self.wiz.recommendation = machine, rec
         self.machine_label.setText(describe_machine(machine, rec.free_disk))
-        self.advice.setText(f"<b>Recommended:</b> {rec.describe()}.")
+        self.advice.setText(self.tr("<b>Recommended:</b> {plan}.").format(plan=rec.describe()))
         if rec.chat.filename == DEFAULT_CHAT.filename:  # gpt-oss-20b: its shape is known
             flash_attn = self.wiz.services.settings.llm.flash_attn
             words = plan_in_words(plan(GPT_OSS_20B, machine, flash_attn=flash_attn))

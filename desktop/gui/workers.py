@@ -37,7 +37,16 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QMetaMethod, QObject, Qt, QThread, Signal, SignalInstance, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QMetaMethod,
+    QObject,
+    Qt,
+    QThread,
+    Signal,
+    SignalInstance,
+    Slot,
+)
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.core.errors import Cancelled, FathomError
@@ -64,19 +73,29 @@ class ErrorInfo:
             return cls(exc.message, exc.hint, details, kind=type(exc).__name__)
         if isinstance(exc, MemoryError):
             return cls(
-                "Fathom ran out of memory.",
-                "Close other programs, or pick a smaller model in Models….",
+                QCoreApplication.translate("ErrorInfo", "Fathom ran out of memory."),
+                QCoreApplication.translate(
+                    "ErrorInfo", "Close other programs, or pick a smaller model in Models…."
+                ),
                 details,
             )
         if isinstance(exc, OSError):
             return cls(
-                f"A file could not be used: {exc}",
-                "Check that the file exists and that you may read it.",
+                QCoreApplication.translate(
+                    "ErrorInfo", "A file could not be used: {reason}"
+                ).format(reason=exc),
+                QCoreApplication.translate(
+                    "ErrorInfo", "Check that the file exists and that you may read it."
+                ),
                 details,
             )
         return cls(
-            f"Something went wrong: {type(exc).__name__}: {exc}",
-            "This is a bug in Fathom. Please report it with the details below.",
+            QCoreApplication.translate("ErrorInfo", "Something went wrong: {error}").format(
+                error=f"{type(exc).__name__}: {exc}"
+            ),
+            QCoreApplication.translate(
+                "ErrorInfo", "This is a bug in Fathom. Please report it with the details below."
+            ),
             details,
             bug=True,
         )

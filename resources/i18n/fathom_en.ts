@@ -84,6 +84,33 @@
     </message>
 </context>
 <context>
+    <name>Backend</name>
+    <message>
+        <source>{count} chunks</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The store could not be opened: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>See the status bar; restart Fathom after fixing it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No chat model is ready.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pick or download one in Models…, then ask again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The library is not open yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ChatModelPage</name>
     <message>
         <source>Chat model</source>
@@ -412,6 +439,33 @@
     </message>
 </context>
 <context>
+    <name>ErrorInfo</name>
+    <message>
+        <source>Fathom ran out of memory.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Close other programs, or pick a smaller model in Models….</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A file could not be used: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Check that the file exists and that you may read it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Something went wrong: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This is a bug in Fathom. Please report it with the details below.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>IndexingProgress</name>
     <message>
         <source>{time} left</source>
@@ -556,6 +610,30 @@
 <context>
     <name>MachinePage</name>
     <message>
+        <source>{gpu} with {memory} GiB</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>supported by this build, but none found</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none that this llama.cpp build can use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CPU threads</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Free disk</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Welcome to Fathom</source>
         <translation type="unfinished"></translation>
     </message>
@@ -577,6 +655,14 @@
     </message>
     <message>
         <source>Warnings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Recommended:&lt;/b&gt; {plan}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On this machine: {plan}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -84,6 +84,33 @@
     </message>
 </context>
 <context>
+    <name>Backend</name>
+    <message>
+        <source>{count} chunks</source>
+        <translation>{count} 个文本块</translation>
+    </message>
+    <message>
+        <source>The store could not be opened: {reason}</source>
+        <translation>无法打开存储：{reason}</translation>
+    </message>
+    <message>
+        <source>See the status bar; restart Fathom after fixing it.</source>
+        <translation>请查看状态栏；解决问题后重新启动 Fathom。</translation>
+    </message>
+    <message>
+        <source>No chat model is ready.</source>
+        <translation>没有可用的对话模型。</translation>
+    </message>
+    <message>
+        <source>Pick or download one in Models…, then ask again.</source>
+        <translation>请在“模型…”中选择或下载一个，然后重新提问。</translation>
+    </message>
+    <message>
+        <source>The library is not open yet.</source>
+        <translation>资料库尚未打开。</translation>
+    </message>
+</context>
+<context>
     <name>ChatModelPage</name>
     <message>
         <source>Chat model</source>
@@ -111,7 +138,7 @@
     </message>
     <message>
         <source>/path/to/model.gguf</source>
-        <translation>/路径/到/model.gguf</translation>
+        <translation>/path/to/model.gguf</translation>
     </message>
     <message>
         <source>Browse…</source>
@@ -412,6 +439,33 @@
     </message>
 </context>
 <context>
+    <name>ErrorInfo</name>
+    <message>
+        <source>Fathom ran out of memory.</source>
+        <translation>Fathom 内存不足。</translation>
+    </message>
+    <message>
+        <source>Close other programs, or pick a smaller model in Models….</source>
+        <translation>请关闭其他程序，或在“模型…”中选择更小的模型。</translation>
+    </message>
+    <message>
+        <source>A file could not be used: {reason}</source>
+        <translation>无法使用文件：{reason}</translation>
+    </message>
+    <message>
+        <source>Check that the file exists and that you may read it.</source>
+        <translation>请检查文件是否存在，以及你是否有读取权限。</translation>
+    </message>
+    <message>
+        <source>Something went wrong: {error}</source>
+        <translation>出现错误：{error}</translation>
+    </message>
+    <message>
+        <source>This is a bug in Fathom. Please report it with the details below.</source>
+        <translation>这是 Fathom 的程序缺陷。请附上下面的详情报告此问题。</translation>
+    </message>
+</context>
+<context>
     <name>IndexingProgress</name>
     <message>
         <source>{time} left</source>
@@ -556,6 +610,30 @@
 <context>
     <name>MachinePage</name>
     <message>
+        <source>{gpu} with {memory} GiB</source>
+        <translation>{gpu}，{memory} GiB 显存</translation>
+    </message>
+    <message>
+        <source>supported by this build, but none found</source>
+        <translation>此版本支持，但未找到</translation>
+    </message>
+    <message>
+        <source>none that this llama.cpp build can use</source>
+        <translation>没有此 llama.cpp 版本可用的 GPU</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <source>CPU threads</source>
+        <translation>CPU 线程</translation>
+    </message>
+    <message>
+        <source>Free disk</source>
+        <translation>可用磁盘空间</translation>
+    </message>
+    <message>
         <source>Welcome to Fathom</source>
         <translation>欢迎使用 Fathom</translation>
     </message>
@@ -578,6 +656,14 @@
     <message>
         <source>Warnings</source>
         <translation>警告</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;Recommended:&lt;/b&gt; {plan}.</source>
+        <translation>&lt;b&gt;推荐：&lt;/b&gt;{plan}。</translation>
+    </message>
+    <message>
+        <source>On this machine: {plan}.</source>
+        <translation>在本机上：{plan}。</translation>
     </message>
     <message>
         <source>This machine could not be examined: {reason}</source>
