@@ -21,6 +21,7 @@ import argparse
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,12 +70,12 @@ def lrelease(ts: Path, qm: Path) -> None:
     )
 
 
-def ts_path(language: str, folder: Path = TS_DIR) -> Path:
-    return folder / f"fathom_{language}.ts"
+def ts_path(language: str) -> Path:
+    return TS_DIR / f"fathom_{language}.ts"
 
 
-def qm_path(language: str, folder: Path = QM_DIR) -> Path:
-    return folder / f"fathom_{language}.qm"
+def qm_path(language: str) -> Path:
+    return QM_DIR / f"fathom_{language}.qm"
 
 
 def update() -> None:
@@ -84,24 +85,56 @@ def update() -> None:
         lrelease(ts_path(language), qm_path(language))
 
 
+def messages(ts: Path) -> dict[tuple[str, str], str | None]:
+    """(context, source text) → its translation, None while unfinished."""
+    out: dict[tuple[str, str], str | None] = {}
+    for context in ET.parse(ts).getroot().iter("context"):
+        name = context.findtext("name") or ""
+        for message in context.iter("message"):
+            translation = message.find("translation")
+            done = translation is not None and translation.get("type") is None
+            text = (translation.text or "") if translation is not None else ""
+            out[(name, message.findtext("source") or "")] = text if done else None
+    return out
+
+
+def qm_misses(ts: Path, qm: Path) -> list[tuple[str, str]]:
+    """The finished translations of ``ts`` that ``qm`` does not give back."""
+    from PySide6.QtCore import QTranslator
+
+    translator = QTranslator()
+    if not translator.load(str(qm)):
+        return [("", f"{qm.name} does not load")]
+    return [
+        (context, source)
+        for (context, source), text in messages(ts).items()
+        if text and translator.translate(context, source) != text
+    ]
+
+
+def shown(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def out_of_date() -> list[str]:
-    """What an update would change: a .ts whose messages differ from the sources', or a
-    .qm that is not the compiled .ts."""
+    """What an update would change: a .ts whose messages differ from what lupdate finds
+    in the sources, or a .qm that does not give the .ts's translations. (Messages, not
+    bytes: another Qt version writes the same messages a little differently.)"""
     problems = []
     with tempfile.TemporaryDirectory() as tmp:
         for language in LANGUAGES:
-            fresh = Path(tmp) / ts_path(language).name
             committed = ts_path(language)
-            if committed.exists():
-                fresh.write_bytes(committed.read_bytes())
+            if not committed.exists():
+                problems.append(f"{shown(committed)} is missing")
+                continue
+            fresh = Path(tmp) / committed.name
+            fresh.write_bytes(committed.read_bytes())
             lupdate(fresh, language)
-            if not committed.exists() or fresh.read_bytes() != committed.read_bytes():
-                problems.append(f"{committed.relative_to(ROOT)} differs from the sources")
-            qm = Path(tmp) / qm_path(language).name
-            lrelease(committed if committed.exists() else fresh, qm)
+            if messages(fresh) != messages(committed):
+                problems.append(f"{shown(committed)} differs from the sources")
             shipped = qm_path(language)
-            if not shipped.exists() or shipped.read_bytes() != qm.read_bytes():
-                problems.append(f"{shipped.relative_to(ROOT)} is not the compiled .ts")
+            if not shipped.exists() or qm_misses(committed, shipped):
+                problems.append(f"{shown(shipped)} is not the compiled .ts")
     return problems
 
 

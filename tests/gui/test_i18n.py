@@ -131,7 +131,7 @@ def test_every_source_string_has_a_chinese_translation() -> None:
 
 def test_the_translations_are_up_to_date_with_the_sources() -> None:
     """lupdate over the sources, in a temporary folder, finds the messages the committed
-    .ts files have, and lrelease of each .ts gives the committed .qm byte for byte."""
+    .ts files have, and each committed .qm gives its .ts's translations."""
     problems = _update_script().out_of_date()
     assert not problems, "; ".join(problems) + " (run packaging/update_translations.py)"
 
@@ -149,6 +149,20 @@ def test_the_stale_check_notices_a_new_string(
     (sources / "zz_new.py").write_text(extra, encoding="utf-8")
     monkeypatch.setattr(script, "SOURCES", sources)
     assert any("fathom_zh_CN.ts differs" in p for p in script.out_of_date())
+
+
+def test_the_stale_check_notices_a_qm_that_lacks_the_translations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = _update_script()
+    (tmp_path / "fathom_en.qm").write_bytes((i18n.TRANSLATIONS / "fathom_en.qm").read_bytes())
+    # English's .qm has no translations: as the Chinese one it is stale.
+    (tmp_path / "fathom_zh_CN.qm").write_bytes((i18n.TRANSLATIONS / "fathom_en.qm").read_bytes())
+    monkeypatch.setattr(script, "QM_DIR", tmp_path)
+    problems = script.out_of_date()
+    assert [p for p in problems if "qm" in p] == [
+        f"{tmp_path / 'fathom_zh_CN.qm'} is not the compiled .ts"
+    ], problems
 
 
 # --- (c) the window speaks the chosen language --------------------------------------------
