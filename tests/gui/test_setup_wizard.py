@@ -35,6 +35,11 @@ def test_wizard_with_a_gguf_already_here_saves_the_settings(
     page = wizard.machine_page
     assert "Memory" in page.machine_label.text() and "Free disk" in page.machine_label.text()
     assert "Recommended:" in page.advice.text()
+    # how gpt-oss-20b would run here, in the words fathom doctor uses
+    from desktop.core.llm.hardware import GPT_OSS_20B, plan, plan_in_words
+
+    expected = plan_in_words(plan(GPT_OSS_20B, wizard.machine))
+    assert f"On this machine: {expected}." in page.advice.text()
     assert next_button.isEnabled()
     assert wizard.grab().save(str(tmp_path / "wizard-machine.png"))
     wizard.next()
