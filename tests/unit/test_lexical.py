@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from desktop.core.lexical import lexical_text, terms
+import re
+
+from desktop.core.lexical import language_of, lexical_text, query_terms, query_text, terms
 from desktop.core.store.schema import search_terms
 
 
@@ -60,3 +62,52 @@ def test_a_chinese_question_shares_terms_with_its_passage_despite_other_wording(
 
 def test_full_width_letters_and_digits_match_their_ascii_forms() -> None:
     assert terms("ＡＰＩ １９５３０") == terms("API 19530") == ["api", "19530"]
+
+
+def test_a_passage_is_cut_in_its_own_language() -> None:
+    german = (
+        "Die Pakete werden mit apt installiert, und die Liste der Quellen steht in einer Datei."
+    )
+    french = "Les paquets sont installés avec apt et la liste des sources est dans un fichier."
+    assert language_of(terms_words(german)) == "german"
+    assert language_of(terms_words(french)) == "french"
+    assert language_of(terms_words("The packages are installed with apt.")) == "english"
+    # German function words are dropped and German endings stemmed, not English ones.
+    assert "die" not in terms(german) and "und" not in terms(german)
+    assert "quell" in terms(german) and "quellen" in terms(german, "english")
+    assert "le" not in terms(french) and "paquet" in terms(french)
+
+
+def test_a_few_foreign_looking_words_leave_an_english_passage_english() -> None:
+    text = "Set the die size in the config file, then run the war game demo on the host."
+    assert language_of(terms_words(text)) == "english"
+    assert terms(text) == terms(text, "english")
+
+
+def test_a_question_meets_its_passage_whatever_language_it_shows() -> None:
+    passage = set(
+        terms("Die Konfiguration der Netzwerkschnittstellen steht in /etc/network/interfaces.")
+    )
+    # A German question with function words, and a bare keyword query that shows none.
+    assert {"konfiguration"} <= set(
+        query_terms("Wo steht die Konfiguration der Netzwerkschnittstellen?")
+    )
+    assert "netzwerkschnittstell" in passage
+    assert "netzwerkschnittstell" in set(query_terms("Netzwerkschnittstellen"))
+    # English questions still meet English passages on their English stems.
+    assert {"configur", "index"} <= set(query_terms("configuring indexes"))
+    assert query_text("What is it?") == "what is it"
+
+
+def test_a_chinese_question_is_cut_as_a_chinese_passage_is() -> None:
+    assert query_terms("怎么设置网络接口？") == terms("怎么设置网络接口？")
+
+
+def terms_words(text: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"\w+", text)]
+
+
+def test_a_library_whose_passages_were_all_cut_as_english_is_still_met() -> None:
+    # Before passages were cut in their own language, German ones were stemmed as English.
+    before = set(terms("Die Liste der Quellen steht in einer Datei.", "english"))
+    assert "quellen" in before and "quellen" in query_terms("Paketquellen oder Quellen?")

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from desktop.core.lexical import lexical_text
+from desktop.core.lexical import query_text
 from desktop.core.store.base import Hit, SearchMode
 from desktop.core.store.fusion import DEFAULT_FUSION, Fusion, fuse
 from desktop.core.store.manifest import file_key
@@ -45,9 +45,11 @@ def within_test(within: Sequence[str]) -> Callable[[str], bool]:
 
 
 def bm25_query(layout: str, text: str) -> str:
-    """A question as a library's BM25 field is searched: cut into the same terms as the
-    chunks were (layout 2), or the raw text for a layout-1 library."""
-    return lexical_text(text) if layout in LEXICAL_SCHEMAS else text
+    """A question as a library's BM25 field is searched: cut into terms that meet the
+    chunks' (layout 2; each word stemmed in every language, so a library whose passages
+    were all stemmed in English, as before per-language stemming, is still met), or the
+    raw text for a layout-1 library."""
+    return query_text(text) if layout in LEXICAL_SCHEMAS else text
 
 
 def search(
