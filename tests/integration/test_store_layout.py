@@ -64,7 +64,7 @@ def test_a_layout_1_library_is_searched_then_rebuilt_into_the_current_layout(
         assert isinstance(summary, ReindexSummary) and summary.rebuilt
         assert store.schema == SCHEMA == "2"
         assert store.count() == chunks
-        assert store.bm25_query("Configuring indexes") == "configur index"
+        assert {"configur", "index"} <= set(store.bm25_query("Configuring indexes").split())
         assert _ids(store, faq_embedder) == clean_ids
         assert pending_changes(store, faq_embedder, IngestOptions()) == []
     finally:
