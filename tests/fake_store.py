@@ -22,8 +22,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from desktop.core.errors import EmbeddingMismatchError, StoreError
+from desktop.core.errors import StoreError
 from desktop.core.store.base import FileRecord, Hit, SearchMode
+from desktop.core.store.errors import embedding_mismatch, nothing_ingested
 from desktop.core.store.fusion import DEFAULT_FUSION, Fusion, fuse
 from desktop.core.store.manifest import file_key
 from desktop.core.store.schema import (
@@ -168,21 +169,14 @@ class FakeStore:
             lib.generations[number] = gen
             self.schema = layout
         elif gen.embedding.get("model") != model or int(gen.embedding.get("dim", 0)) != dim:
-            raise EmbeddingMismatchError(
-                f"This library was built with the embedding model {gen.embedding.get('model')} "
-                f"(dimension {gen.embedding.get('dim')}), not {model} (dimension {dim}).",
-                f"To rebuild it with {model}, run: fathom reindex --embedding {source or model}",
-            )
+            raise embedding_mismatch(gen.embedding, model, dim, source)
         if gen.files is None:
             gen.files = {}
 
     def open_existing(self) -> dict[str, Any]:
         info = self.embedding_info()
         if info is None:
-            raise StoreError(
-                f"The store {self.uri} holds no documents yet.",
-                "Add some first: fathom ingest PATH...",
-            )
+            raise nothing_ingested(self.uri)
         self.prepare(str(info["model"]), int(info["dim"]), str(info.get("source", "")))
         return info
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from desktop.core.errors import DiskFullError, StoreError
+from desktop.core.errors import DiskFullError, EmbeddingMismatchError, StoreError
 from desktop.core.store.connection import display_uri, is_local, is_loopback
 
 
@@ -231,3 +231,23 @@ def store_error(
         message = f"The store {where} failed: {exc}"
         hint = "Run the command again; if it keeps failing, run: fathom doctor"
     return StoreError(redact(message, token), hint)
+
+
+def embedding_mismatch(
+    built: dict[str, Any], model: str, dim: int, source: str
+) -> EmbeddingMismatchError:
+    """Why a library made with one embedding model cannot be searched with another."""
+    return EmbeddingMismatchError(
+        f"This library was built with the embedding model {built.get('model')} "
+        f"(dimension {built.get('dim')}), not {model} (dimension {dim}).",
+        f"To rebuild it with {model}, run: fathom reindex --embedding {source or model} "
+        "(the current library keeps answering until the new one is complete). "
+        "Or use the library's model (--embedding).",
+    )
+
+
+def nothing_ingested(uri: str) -> StoreError:
+    """Why a library that holds no documents yet cannot be opened for reading."""
+    return StoreError(
+        f"The store {uri} holds no documents yet.", "Add some first: fathom ingest PATH..."
+    )

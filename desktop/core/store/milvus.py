@@ -21,12 +21,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from desktop.core.errors import EmbeddingMismatchError, StoreError
+from desktop.core.errors import StoreError
 from desktop.core.store import generations, lite, manifest, schema
 from desktop.core.store import search as searching
 from desktop.core.store.base import FileRecord, Hit, SearchMode
 from desktop.core.store.connection import CONNECT_TIMEOUT_S, display_uri, grpc_options, is_local
-from desktop.core.store.errors import Guarded, store_error
+from desktop.core.store.errors import Guarded, embedding_mismatch, nothing_ingested, store_error
 from desktop.core.store.fusion import DEFAULT_FUSION, Fusion
 from desktop.core.store.manifest import QUERY_CAP, file_key
 from desktop.core.store.pymilvus_patch import catching_start_failure, quiet_pymilvus
@@ -177,13 +177,7 @@ class MilvusStore:
             )
             self.schema = layout
         elif info.get("model") != model or int(info.get("dim", 0)) != dim:
-            raise EmbeddingMismatchError(
-                f"This library was built with the embedding model {info.get('model')} "
-                f"(dimension {info.get('dim')}), not {model} (dimension {dim}).",
-                f"To rebuild it with {model}, run: fathom reindex --embedding {source or model} "
-                "(the current library keeps answering until the new one is complete). "
-                "Or use the library's model (--embedding).",
-            )
+            raise embedding_mismatch(info, model, dim, source)
         if not self._client.has_collection(self.files_name):
             schema.create_files(self._client, self.files_name)
         self._client.load_collection(self.chunks_name)
@@ -193,10 +187,7 @@ class MilvusStore:
         """Open a library for reading; fail clearly when nothing was ingested yet."""
         info = self.embedding_info()
         if info is None:
-            raise StoreError(
-                f"The store {self.uri} holds no documents yet.",
-                "Add some first: fathom ingest PATH...",
-            )
+            raise nothing_ingested(self.uri)
         self.prepare(str(info["model"]), int(info["dim"]), str(info.get("source", "")))
         return info
 
