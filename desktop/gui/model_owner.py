@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.core.llm.base import ChatModel
 from desktop.core.progress import CancelToken
-from desktop.gui.workers import ErrorInfo, Job, emit, run_job
+from desktop.gui.workers import ErrorInfo, Job, run_job
 
 LOAD_POLL_S = 0.1  # how often the loaded fraction is read while a local model loads
 
@@ -87,7 +87,7 @@ class ModelOwner(QObject):
 
     def _progress(self, item: int | ChatModel) -> None:
         if isinstance(item, int):
-            emit(self.progress, item)
+            self.progress.emit(item)
 
     def _load_stopped(self) -> None:
         self._job = None
@@ -108,11 +108,11 @@ class ModelOwner(QObject):
     def _failed(self, info: ErrorInfo) -> None:
         self._job = None
         self._set("failed", info.message)
-        emit(self.failed, info)
+        self.failed.emit(info)
 
     def _set(self, state: str, detail: str) -> None:
         self.current, self.detail = state, detail
-        emit(self.state, state, detail)
+        self.state.emit(state, detail)
 
     def unload(self) -> None:
         """Close the model on a worker thread (joining its thread may take a moment); a

@@ -25,7 +25,6 @@ lane runs on a thread of its own.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import sys
@@ -44,7 +43,6 @@ from PySide6.QtCore import (
     Qt,
     QThread,
     Signal,
-    SignalInstance,
     Slot,
 )
 from PySide6.QtWidgets import QApplication, QWidget
@@ -116,41 +114,6 @@ def yield_to_gui() -> None:
             os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
     except (ValueError, OSError):
         pass
-
-
-class _Probe(QObject):
-    fired = Signal()
-
-
-def _emit_drops_a_reference(times: int = 64) -> bool:
-    """Whether ``emit()`` returns its bool without a reference of its own (PySide6 6.12.0
-    on Python 3.11, where True is not immortal): then each emit takes one reference from
-    True, and a few thousand emits (True has ~5,000 once the core is imported) abort the
-    interpreter with "bool_dealloc". Measured once, and what the probe took is given back."""
-    probe = _Probe()
-    before = sys.getrefcount(True)
-    for _ in range(times):
-        probe.fired.emit()
-    dropped = before - sys.getrefcount(True) >= times // 2
-    if dropped:
-        for _ in range(times):
-            ctypes.pythonapi.Py_IncRef(ctypes.py_object(True))
-    return dropped
-
-
-_EMIT_DROPS_A_REFERENCE: bool | None = None  # measured at the first emit
-
-
-def emit(signal: SignalInstance, *args: Any) -> None:
-    """``signal.emit(*args)``, giving back the reference a faulty PySide takes from the
-    bool it returns (every event of every job is emitted through here). Should the probe
-    err, an extra reference to True is harmless; a missing one is not."""
-    global _EMIT_DROPS_A_REFERENCE
-    if _EMIT_DROPS_A_REFERENCE is None:
-        _EMIT_DROPS_A_REFERENCE = _emit_drops_a_reference()
-    result = signal.emit(*args)  # type: ignore[func-returns-value]  # a bool, not as typed
-    if _EMIT_DROPS_A_REFERENCE:
-        ctypes.pythonapi.Py_IncRef(ctypes.py_object(result))
 
 
 class Lane:
@@ -246,7 +209,7 @@ class Job(QObject):
             assert self.lane is not None
             self.lane.ended()
             self._returned.set()
-            emit(self._reported, "cancelled", None)
+            self._reported.emit("cancelled", None)
 
     @property
     def running(self) -> bool:
@@ -266,7 +229,7 @@ class Job(QObject):
     def _run(self) -> None:  # the worker thread
         try:
             what, item = self._outcome()
-            emit(self._reported, what, item)
+            self._reported.emit(what, item)
         finally:
             if self.lane is not None:
                 self.lane.ended()
@@ -281,7 +244,7 @@ class Job(QObject):
             if isinstance(result, Iterator):
                 for item in result:
                     last = item
-                    emit(self._reported, "yielded", item)
+                    self._reported.emit("yielded", item)
                     if self.token.cancelled:
                         if isinstance(result, Generator):
                             result.close()  # its finally blocks run now
@@ -299,15 +262,15 @@ class Job(QObject):
     @Slot(str, object)
     def _deliver(self, what: str, item: Any) -> None:  # the GUI thread
         if what == "yielded":
-            emit(self.yielded, item)
+            self.yielded.emit(item)
             return
         self._ended = True
         if what == "done":
-            emit(self.done, item)
+            self.done.emit(item)
         elif what == "cancelled":
-            emit(self.cancelled)
+            self.cancelled.emit()
         elif self.isSignalConnected(QMetaMethod.fromSignal(self.failed)):
-            emit(self.failed, item)
+            self.failed.emit(item)
         else:
             show_failure(item, self.objectName())
         self._forget()
