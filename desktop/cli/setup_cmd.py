@@ -69,7 +69,15 @@ def run_setup(services: Services, args: argparse.Namespace) -> int:
         chat = HubFile(args.repo or chat.repo_id, args.file or chat.filename, size_gb=0.0)
     folders = [Path(f).expanduser() for f in args.folder or []]
     embedding = recommended_embedding(folders)
-    rec = recommend(machine, free_disk_bytes(services.paths.base), chat, embedding)
+    llm = services.settings.llm
+    rec = recommend(
+        machine,
+        free_disk_bytes(services.paths.base),
+        chat,
+        embedding,
+        flash_attn=llm.flash_attn,
+        kv_cache_type=llm.kv_cache_type,
+    )
     if args.json and not (args.yes or args.use_gguf):
         print(json.dumps({"machine": _machine_json(machine), "recommended": _rec_json(rec)}))
         return 0

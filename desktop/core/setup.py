@@ -1,12 +1,13 @@
 """First run: what this machine can run, and what to fetch.
 
-``recommend(machine, free_disk)`` picks the chat model and how it runs here (the whole
-model on a GPU with 16 GB or more; on a smaller GPU, every layer there but the experts of
-some layers in system memory; on no usable GPU, the CPU) plus the embedding model, and
-says what to worry about (too little memory or disk). It is arithmetic on the machine
-that ``desktop.core.llm.hardware.detect_machine`` reports; no model is loaded. It is
-shown, not saved: the settings' auto values (``llm.n_gpu_layers`` -1, ...) work the choice
-out again at each load (desktop.core.llm.hardware), for the machine of that moment.
+``recommend(machine, free_disk)`` picks the chat model and how it runs here plus the
+embedding model, and says what to worry about (too little memory or disk). How the chat
+model runs is ``desktop.core.llm.hardware.plan``'s answer for the machine that
+``detect_machine`` reports, the same arithmetic each load makes with the settings' auto
+values (``llm.n_gpu_layers`` -1, ...): every layer on a GPU that holds them with a 32k
+context; on a smaller one, the experts of some layers in system memory; on no usable GPU,
+the CPU. No model is loaded. It is shown, not saved: each load works the choice out
+again, for the machine of that moment.
 """
 
 from __future__ import annotations
@@ -21,7 +22,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from desktop.core.errors import Cancelled
-from desktop.core.llm.hardware import GIB, Machine
+from desktop.core.llm.hardware import (
+    APP_OVERHEAD,
+    GIB,
+    GPT_OSS_20B,
+    RAM_NOTE,
+    RAM_SHARE,
+    SMALL_GPU_NOTE,
+    Machine,
+    ModelShape,
+    Plan,
+    model_ram_budget,
+    plan,
+)
 from desktop.core.modelhub.catalog import (
     DEFAULT_CHAT,
     ENGLISH_EMBEDDING,
@@ -30,10 +43,6 @@ from desktop.core.modelhub.catalog import (
     HubFile,
 )
 
-FULL_GPU_VRAM = 15 * GIB  # a "16 GB" card reports a little less than 16 GiB
-MIN_EXPERT_OFFLOAD_VRAM = 4 * GIB  # below this, the attention layers alone barely fit
-GPT_OSS_LAYERS = 24
-MIN_RAM = 16 * GIB  # gpt-oss-20b (12 GB) beside the app and the OS
 DISK_MARGIN = 2 * GIB
 
 
@@ -41,22 +50,25 @@ DISK_MARGIN = 2 * GIB
 class Recommendation:
     chat: HubFile
     embedding: str  # hub id
-    where: str  # "GPU", "GPU + CPU (experts)", "CPU"
+    where: str  # "GPU", "GPU + CPU (experts)", "GPU + CPU" (some layers), "CPU"
     n_gpu_layers: int  # -1: all, 0: none
     cpu_moe_layers: int  # experts of the first N layers in system memory
     download_bytes: int
     free_disk: int
     warnings: list[str] = field(default_factory=list)
     embedding_reason: str = ""  # why not the default embedding model ("" when it is)
+    plan: Plan | None = None  # hardware.plan's, which the placement above comes from
 
     @property
     def fits_disk(self) -> bool:
         return self.free_disk >= self.download_bytes + DISK_MARGIN
 
     def describe(self) -> str:
+        """In short; ``plan_in_words(self.plan)`` says the layers, context and memory."""
         how = {
             "GPU": "entirely on the GPU",
             "CPU": "on the CPU",
+            "GPU + CPU": f"with {self.n_gpu_layers} layers on the GPU, the rest on the CPU",
         }.get(self.where, f"on the GPU with the experts of {self.cpu_moe_layers} layers in RAM")
         why = f" ({self.embedding_reason})" if self.embedding_reason else ""
         return (
@@ -73,49 +85,73 @@ def free_disk_bytes(folder: Path) -> int:
     return int(shutil.disk_usage(folder).free)
 
 
+def chat_shape(chat: HubFile) -> ModelShape:
+    """The shape of a chat model before its file is here: gpt-oss-20b's, its byte figures
+    scaled to ``chat.size_gb`` for another file of that size (a size of 0: unknown, taken
+    as gpt-oss-20b's)."""
+    if chat.filename == DEFAULT_CHAT.filename or chat.size_gb <= 0:
+        return GPT_OSS_20B
+    scale = chat.size_gb * 1000**3 / GPT_OSS_20B.file_bytes
+    return dataclasses.replace(
+        GPT_OSS_20B,
+        file_bytes=int(GPT_OSS_20B.file_bytes * scale),
+        expert_bytes=int(GPT_OSS_20B.expert_bytes * scale),
+        input_bytes=int(GPT_OSS_20B.input_bytes * scale),
+        output_bytes=int(GPT_OSS_20B.output_bytes * scale),
+    )
+
+
 def recommend(
     machine: Machine,
     free_disk: int,
     chat: HubFile = DEFAULT_CHAT,
     embedding: EmbeddingPick | None = None,
+    *,
+    flash_attn: bool = False,
+    kv_cache_type: str = "f16",
 ) -> Recommendation:
     """``embedding``: the embedding model to fetch (``recommended_embedding()``); the
-    default, English one when not given."""
+    default, English one when not given. ``flash_attn`` and ``kv_cache_type``: as the
+    settings will load the model (``llm.flash_attn``, ``llm.kv_cache_type``); the placement
+    is ``hardware.plan``'s with the settings' auto values."""
     pick = embedding or EmbeddingPick(ENGLISH_EMBEDDING)
-    model_bytes = int(chat.size_gb * 1000**3)
-    download = model_bytes + pick.model.download_bytes
-    warnings: list[str] = []
-    gpu = machine.gpu_offload and machine.vram_bytes > 0
-    if gpu and machine.vram_bytes >= FULL_GPU_VRAM:
-        where, layers, moe = "GPU", -1, 0
-    elif gpu and machine.vram_bytes >= MIN_EXPERT_OFFLOAD_VRAM:
-        # Experts are ~90% of gpt-oss's weights: keep as many layers' experts in RAM as
-        # needed for the rest (and a context) to fit the GPU.
-        per_layer_experts = model_bytes * 0.9 / GPT_OSS_LAYERS
-        over = model_bytes + 2 * GIB - machine.vram_bytes
-        moe = min(GPT_OSS_LAYERS, max(1, int(over // per_layer_experts) + 1))
-        where, layers = "GPU + CPU (experts)", -1
+    shape = chat_shape(chat)
+    download = int(chat.size_gb * 1000**3) + pick.model.download_bytes
+    p = plan(shape, machine, flash_attn=flash_attn, kv_cache_type=kv_cache_type)
+    if p.where == "GPU + CPU" and p.gpu_layers >= p.n_layers:
+        where = "GPU + CPU (experts)"
     else:
-        where, layers, moe = "CPU", 0, 0
-        if machine.gpu_offload and machine.vram_bytes:
-            warnings.append(
-                f"The GPU ({machine.gpu_name or 'unknown'}) has only "
-                f"{machine.vram_bytes / GIB:.1f} GiB: running on the CPU."
-            )
-        elif not machine.gpu_offload:
-            warnings.append(
-                "This llama.cpp build has no GPU support: answers come from the CPU "
-                "(a few tokens per second)."
-            )
-    ram_needed = (model_bytes if where == "CPU" else int(model_bytes * 0.9 * moe / 24)) + 4 * GIB
-    if machine.ram_bytes < max(ram_needed, MIN_RAM if where != "GPU" else 8 * GIB):
+        where = p.where
+    warnings: list[str] = []
+    if p.where == "CPU" and machine.gpu_offload and machine.vram_bytes:
         warnings.append(
-            f"This machine has {machine.ram_bytes / GIB:.1f} GiB of memory; gpt-oss-20b "
-            f"needs about {max(ram_needed, MIN_RAM) / GIB:.0f} GiB here. Expect swapping, "
-            "or use a smaller GGUF you already have."
+            f"The GPU ({machine.gpu_name or 'unknown'}) has only "
+            f"{machine.vram_bytes / GIB:.1f} GiB: running on the CPU."
         )
-    rec = Recommendation(chat, pick.model.repo_id, where, layers, moe, download, free_disk)
-    rec = dataclasses.replace(rec, embedding_reason=pick.reason)
+    elif not machine.gpu_offload:
+        warnings.append(
+            "This llama.cpp build has no GPU support: answers come from the CPU "
+            "(a few tokens per second)."
+        )
+    if p.ram_bytes > model_ram_budget(machine):
+        needed = (p.ram_bytes + APP_OVERHEAD) / RAM_SHARE
+        warnings.append(
+            f"This machine has {machine.ram_bytes / GIB:.1f} GiB of memory; "
+            f"{Path(chat.filename).stem} needs about {needed / GIB:.0f} GiB here. "
+            "Expect swapping, or use a smaller GGUF you already have."
+        )
+    warnings += [n for n in p.notes if n not in (SMALL_GPU_NOTE, RAM_NOTE)]
+    rec = Recommendation(
+        chat,
+        pick.model.repo_id,
+        where,
+        p.n_gpu_layers,
+        p.cpu_moe_layers,
+        download,
+        free_disk,
+        embedding_reason=pick.reason,
+        plan=p,
+    )
     if not rec.fits_disk:
         warnings.append(
             f"Only {free_disk / 1000**3:.1f} GB of disk is free; the download needs "

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.errors import ConfigError, FathomError
-from desktop.core.llm.hardware import GIB, GPT_OSS_20B, Machine, plan, plan_in_words
+from desktop.core.llm.hardware import GIB, Machine, plan_in_words
 from desktop.core.modelhub.catalog import DEFAULT_CHAT, HubFile
 from desktop.core.modelhub.manager import check_chat_gguf, check_embedding_folder, use_model
 from desktop.core.services import Services
@@ -57,7 +57,16 @@ def detect(services: Services, chat: HubFile) -> tuple[Machine, Recommendation]:
 
     machine = detect_machine()
     disk = free_disk_bytes(services.paths.base)
-    return machine, recommend(machine, disk, chat, recommended_embedding())
+    llm = services.settings.llm
+    rec = recommend(
+        machine,
+        disk,
+        chat,
+        recommended_embedding(),
+        flash_attn=llm.flash_attn,
+        kv_cache_type=llm.kv_cache_type,
+    )
+    return machine, rec
 
 
 def describe_machine(machine: Machine, free_disk: int) -> str:
@@ -126,9 +135,8 @@ class MachinePage(QWizardPage):
         self.wiz.machine, self.wiz.recommendation = machine, rec
         self.machine_label.setText(describe_machine(machine, rec.free_disk))
         self.advice.setText(self.tr("<b>Recommended:</b> {plan}.").format(plan=rec.describe()))
-        if rec.chat.filename == DEFAULT_CHAT.filename:  # gpt-oss-20b: its shape is known
-            flash_attn = self.wiz.services.settings.llm.flash_attn
-            words = plan_in_words(plan(GPT_OSS_20B, machine, flash_attn=flash_attn))
+        if rec.chat.filename == DEFAULT_CHAT.filename and rec.plan:  # gpt-oss-20b's shape
+            words = plan_in_words(rec.plan)
             here = self.tr("On this machine: {plan}.").format(plan=words)
             self.advice.setText(f"{self.advice.text()}<br>{here}")
         self.warnings.setText("\n".join(rec.warnings))

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from desktop.core.llm.hardware import GIB, Machine
+import pytest
+
+from desktop.core.llm.hardware import GIB, GPT_OSS_20B, Machine, plan
+from desktop.core.modelhub.catalog import HubFile
 from desktop.core.setup import recommend
 
 TB = 1000**4
 
 
 def test_a_16_gb_gpu_runs_everything_there() -> None:
-    rec = recommend(Machine(16, 32 * GIB, True, "RTX 4080", 16 * GIB), free_disk=TB)
+    rtx_4080 = Machine(16, 32 * GIB, True, "RTX 4080", 16 * GIB)
+    rec = recommend(rtx_4080, free_disk=TB, flash_attn=True)
     assert (rec.where, rec.n_gpu_layers, rec.cpu_moe_layers) == ("GPU", -1, 0)
+    # without flash attention, 32k tokens of attention scores (4 GiB) need the room of
+    # some layers' experts, as the load will find
+    plain = recommend(rtx_4080, free_disk=TB)
+    assert plain.where == "GPU + CPU (experts)" and 0 < plain.cpu_moe_layers < 24
     assert rec.chat.filename == "gpt-oss-20b-mxfp4.gguf"
     assert rec.embedding == "sentence-transformers/all-MiniLM-L6-v2"
     assert rec.warnings == [] and rec.fits_disk
@@ -39,3 +47,38 @@ def test_too_little_memory_or_disk_is_a_warning() -> None:
     assert not rec.fits_disk
     assert any("8.0 GiB of memory" in w for w in rec.warnings)
     assert any("Only 5.0 GB of disk is free" in w for w in rec.warnings)
+
+
+MACHINES = [
+    Machine(16, 64 * GIB, True, "RTX 4090", 24 * GIB),
+    Machine(16, 32 * GIB, True, "RTX 4080", 16 * GIB),
+    Machine(8, 32 * GIB, True, "RTX 3060", 12 * GIB),
+    Machine(8, 16 * GIB, True, "RTX 3070", 8 * GIB),
+    Machine(8, 32 * GIB, True, "GTX 1650", 4 * GIB),
+    Machine(8, 32 * GIB, True, "iGPU", 2 * GIB),
+    Machine(8, 32 * GIB, False),
+    Machine(4, 8 * GIB, False),
+]
+
+
+@pytest.mark.parametrize("flash_attn", [False, True])
+@pytest.mark.parametrize("machine", MACHINES, ids=lambda m: m.gpu_name or "no GPU")
+def test_the_recommendation_is_the_plan_each_load_makes(machine: Machine, flash_attn: bool) -> None:
+    """One arithmetic: the first run recommends what hardware.plan gives the load with the
+    settings' auto values (gpt-oss-20b's shape, the same flash attention)."""
+    rec = recommend(machine, free_disk=TB, flash_attn=flash_attn)
+    p = plan(GPT_OSS_20B, machine, flash_attn=flash_attn)
+    assert (rec.n_gpu_layers, rec.cpu_moe_layers) == (p.n_gpu_layers, p.cpu_moe_layers)
+    assert rec.where.startswith(p.where) and rec.plan == p
+    if p.cpu_moe_layers and p.where != "CPU":
+        assert f"experts of {p.cpu_moe_layers} layers" in rec.describe()
+    ram_warning = any("GiB of memory" in w for w in rec.warnings)
+    assert ram_warning == (p.ram_bytes > machine.ram_bytes * 0.7 - 1.5 * GIB)
+
+
+def test_a_larger_chat_file_needs_more_of_the_gpu() -> None:
+    gpu = Machine(8, 64 * GIB, True, "RTX 3060", 12 * GIB)
+    default = recommend(gpu, free_disk=TB, flash_attn=True)
+    chat = HubFile("org/big", "big.gguf", size_gb=24.0)
+    big = recommend(gpu, free_disk=TB, chat=chat, flash_attn=True)
+    assert 0 < default.cpu_moe_layers < big.cpu_moe_layers <= 24

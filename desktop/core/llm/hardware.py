@@ -43,6 +43,9 @@ COMPUTE_BASE = 64 * 2**20  # llama.cpp's compute buffer beyond its largest tenso
 EXPERT_TENSOR = re.compile(r"^blk\.\d+\.ffn_(up|down|gate)_exps\.")  # llama_cpp.EXPERT_TENSORS
 INPUT_TENSORS = ("token_embd.weight",)  # llama.cpp keeps the input layer in system memory
 OUTPUT_TENSORS = ("output.weight", "output_norm.weight", "output_norm.bias")
+# Plan.notes that the first-run recommendation (desktop.core.setup) says in its own words.
+SMALL_GPU_NOTE = "The GPU has too little memory for this model: it runs on the CPU."
+RAM_NOTE = "The model barely fits in memory; expect swapping or a failed load."
 
 
 @dataclass(frozen=True)
@@ -325,6 +328,11 @@ def compute_bytes(shape: ModelShape, n_ctx: float, flash_attn: bool) -> float:
     return max(logits, scores) + COMPUTE_BASE
 
 
+def model_ram_budget(machine: Machine) -> int:
+    """The system memory a model may take here: ``RAM_SHARE`` of it less ``APP_OVERHEAD``."""
+    return int(machine.ram_bytes * RAM_SHARE) - APP_OVERHEAD
+
+
 def _round_ctx(n: int) -> int:
     return max(MIN_CTX, (n // 1024) * 1024)
 
@@ -362,7 +370,7 @@ def plan(
     used = shape.n_experts_used / shape.n_experts if experts else 1.0
     kv_token = shape.kv_elems_per_token * KV_BYTES[kv_cache_type]
     dense, expert = shape.dense_layer, shape.expert_layer
-    ram_budget = int(machine.ram_bytes * RAM_SHARE) - APP_OVERHEAD
+    ram_budget = model_ram_budget(machine)
     vram_budget = machine.vram_bytes * (1 - VRAM_MARGIN) - VRAM_HEADROOM
     on_gpu = machine.gpu_offload and machine.vram_bytes > 0 and n_gpu_layers != 0
 
@@ -439,9 +447,9 @@ def plan(
             small_gpu = True
     notes: list[str] = []
     if small_gpu:
-        notes.append("The GPU has too little memory for this model: it runs on the CPU.")
+        notes.append(SMALL_GPU_NOTE)
     if ram(layers, moe, ctx) > ram_budget:
-        notes.append("The model barely fits in memory; expect swapping or a failed load.")
+        notes.append(RAM_NOTE)
     if on_gpu and vram(layers, moe, ctx) > vram_budget:
         notes.append("These settings need more GPU memory than the GPU has.")
     elif experts and layers and layers < n:
