@@ -26,11 +26,15 @@ How the stores are built (embedding 100k chunks takes hours on 2 cores):
   ``--rounds`` rounds over all questions. Reopen: open the store, load its collections,
   run the first search. Memory: this process's resident size (Milvus Lite runs inside
   it) over the size it had before the store was built; the server's own resident size.
+- New process: the same reopen, first search and searches in a process started for them,
+  as when Fathom starts on a library; its memory is its growth from opening the store to
+  the end of the searches, the store's own, free of what building it left behind.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import random
@@ -50,7 +54,7 @@ from desktop.core.embeddings.onnx import OnnxEmbedder
 from desktop.core.store.base import SearchMode
 from desktop.core.store.manifest import file_key
 from desktop.core.store.milvus import MilvusStore
-from desktop.core.store.schema import TEXT_MAX_BYTES, clip_bytes, search_terms
+from desktop.core.store.schema import TEXT_MAX_BYTES, chunk_row
 from desktop.core.types import Chunk
 from tests.bench.bench_ingest import corpus_chunks, pin_cores, rss_mb
 
@@ -65,7 +69,7 @@ def variant(chunk: Chunk, j: int, path: str, rng: random.Random) -> Chunk:
     words = chunk.text.split(" ")
     kept = [w for w in words if rng.random() >= 0.1] or words
     text = " ".join(kept) + f" (copy {j})"
-    return Chunk(text, path, chunk.ordinal, chunk.start, chunk.end, chunk.heading, chunk.page)
+    return dataclasses.replace(chunk, text=text, path=path)
 
 
 def noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -75,24 +79,9 @@ def noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(out / np.linalg.norm(out, axis=1, keepdims=True), dtype=np.float32)
 
 
-def _rows(chunks: Sequence[Chunk], vectors: Any) -> list[dict[str, Any]]:
+def _rows(chunks: Sequence[Chunk], vectors: Any, layout: str) -> list[dict[str, Any]]:
     """Chunk rows as ``MilvusStore.replace_file`` writes them."""
-    return [
-        {
-            "id": f"{file_key(c.path)[:24]}-{c.ordinal}",
-            "file_key": file_key(c.path),
-            "text": clip_bytes(c.text, TEXT_MAX_BYTES),
-            "path": c.path,
-            "heading": c.heading,
-            "page": c.page,
-            "ordinal": c.ordinal,
-            "start": c.start,
-            "end": c.end,
-            "dense": [float(x) for x in v],
-            "lexical": clip_bytes(search_terms(c.text, c.heading), TEXT_MAX_BYTES),
-        }
-        for c, v in zip(chunks, vectors, strict=True)
-    ]
+    return [chunk_row(file_key(c.path), c, v, layout) for c, v in zip(chunks, vectors, strict=True)]
 
 
 def build(
@@ -114,7 +103,7 @@ def build(
                 chunks = [variant(c, j, f"/copy{j:03d}/{c.path.lstrip('/')}", rng) for c in chunks]
             for start in range(0, n, INSERT_ROWS):
                 part = slice(start, start + INSERT_ROWS)
-                client.insert(store.chunks_name, _rows(chunks[part], vecs[part]))
+                client.insert(store.chunks_name, _rows(chunks[part], vecs[part], store.schema))
             written += n
             j += 1
         store.flush()
@@ -195,6 +184,58 @@ def server_row(size: int, db: Path, queries: list[tuple[str, Any]], rounds: int)
     finally:
         server.stop()
     return Row(size, "gRPC server", lat, started_ms + open_ms, first, rss)
+
+
+def fresh_row(size: int, db: Path, queries: list[tuple[str, Any]], rounds: int) -> Row:
+    """The store opened in a new process, as when Fathom starts on it: reopen, first search,
+    latency, and that process's growth in resident memory from opening the store to the
+    end of its searches (its imports done before), which is the store's alone."""
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "queries.npz"
+        np.savez(
+            file,
+            questions=np.array([q for q, _ in queries]),
+            vectors=np.stack([np.asarray(v, dtype=np.float32) for _, v in queries]),
+        )
+        args = ["--probe", str(db), str(file), str(rounds)]
+        out = subprocess.run(
+            [sys.executable, "-m", "tests.bench.bench_retrieval", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[2],
+        )
+    found = json.loads(out.stdout.strip().splitlines()[-1])
+    return Row(
+        size,
+        "Lite, new process",
+        Latency(found["ms"]),
+        found["open_ms"],
+        found["first_ms"],
+        found["rss_mb"],
+    )
+
+
+def probe(db: str, queries_file: str, rounds: int) -> None:
+    """``fresh_row``'s child: open ``db``, search, print the figures as JSON."""
+    import faiss  # noqa: F401  (imports are the program's memory, not the store's)
+    import milvus_lite  # noqa: F401
+    import pymilvus  # noqa: F401
+
+    from desktop.core.store import lite_speedups
+
+    lite_speedups.install()
+    data = np.load(queries_file)
+    queries = list(zip(data["questions"].tolist(), data["vectors"], strict=True))
+    gc.collect()
+    rss0 = rss_mb()
+    store, open_ms = open_store(db)
+    try:
+        lat, first = measure(store, queries, rounds)
+        rss = rss_mb() - rss0
+    finally:
+        store.close()
+    print(json.dumps({"ms": lat.ms, "open_ms": open_ms, "first_ms": first, "rss_mb": rss}))
 
 
 BARE = "bare"
@@ -318,6 +359,7 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
     ap.add_argument("--cores", type=int, default=2, help="CPUs to pin to (0: no pinning)")
     ap.add_argument("--no-server", action="store_true", help="skip the gRPC server rows")
     ap.add_argument("--no-bare", action="store_true", help="skip the bare-collection rows")
+    ap.add_argument("--no-fresh", action="store_true", help="skip the new-process rows")
     args = ap.parse_args(argv)
     cores = pin_cores(args.cores)
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -345,6 +387,8 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
             finally:
                 store.close()
             rows.append(Row(size, "Lite, in process", lat, open_ms, first, rss, build_s, du_mb(db)))
+            if not args.no_fresh:
+                rows.append(fresh_row(size, db, queries, args.rounds))
             if not args.no_bare:
                 bare_s = build_bare(db)
                 rows.append(bare_row(size, db, queries, args.rounds))
@@ -362,14 +406,19 @@ def main(argv: Sequence[str] | None = None) -> list[Row]:
         print(line)
     print(
         f"RSS: for Lite, this process's growth over its {rss0:.0f} MB with the model loaded "
-        "and before the first store was built (Lite runs in this process); for the server, "
-        "the server process's own. Reopen: open the store and load its collections (for the "
-        "server: start the server process on the directory, then the same); first search: "
-        "the first hybrid search after that."
+        "and before the first store was built (Lite runs in this process: the stores built "
+        "and searched so far, and what the allocators kept of them); for a new process, its "
+        "growth from opening the store to the end of its searches, the store's own; for the "
+        "server, the server process's own. Reopen: open the store and load its collections "
+        "(for the server: start the server process on the directory, then the same); first "
+        "search: the first hybrid search after that."
     )
     sys.stdout.flush()
     return rows
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--probe"]:
+        probe(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        main()

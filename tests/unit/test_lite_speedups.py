@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from desktop.core.store import lite_speedups
@@ -73,7 +74,9 @@ def _schema(pk: DataType) -> CollectionSchema:
 class _World:
     """A random collection and the writes that shape it."""
 
-    def __init__(self, path: Path, pk: DataType, dense_index: str | None, seed: int) -> None:
+    def __init__(
+        self, path: Path, pk: DataType, dense_index: str | None, seed: int, metric: str = ""
+    ) -> None:
         self.rng = random.Random(seed)
         vecs = np.random.default_rng(seed).standard_normal((POOL, DIM)).astype(np.float32)
         self.pool = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
@@ -81,7 +84,7 @@ class _World:
         self.db = MilvusLite(str(path))
         self.col = self.db.create_collection("c", _schema(pk))
         if dense_index:
-            metric = self.rng.choice(["IP", "L2", "COSINE"])
+            metric = metric or self.rng.choice(["IP", "L2", "COSINE"])
             params = {"M": 8, "efConstruction": 40} if dense_index == "HNSW" else {}
             self.col.create_index(
                 "vec", {"index_type": dense_index, "metric_type": metric, "params": params}
@@ -341,6 +344,106 @@ def test_inputs_the_engine_never_writes(tmp_path: Path, monkeypatch: pytest.Monk
         w.close()
 
 
+def _segments(w: _World) -> list[Any]:
+    return [s for s in w.col._segment_cache.values() if s.num_rows]
+
+
+def _shared(seg: Any) -> bool:
+    """Whether the segment's vector column is its HNSW index's storage, not a copy."""
+    import faiss
+
+    storage: Any = faiss.downcast_index(seg.indexes["vec"]._index.storage)
+    index_data = faiss.rev_swig_ptr(storage.get_xb(), 1).__array_interface__["data"][0]
+    column = seg.table.column("vec").chunk(0).values
+    return bool(column.buffers()[1].address == index_data == seg.vectors.ctypes.data)
+
+
+@pytest.mark.parametrize(("metric", "shared"), [("IP", True), ("L2", True), ("COSINE", False)])
+def test_vectors_kept_once(tmp_path: Path, metric: str, shared: bool) -> None:
+    """A segment with a FAISS HNSW index keeps its vectors once, in the index, where IP or
+    L2 stores them as given, and a reopened one takes them from the index instead of its
+    Parquet file: the same tables, searches and entities, vectors included, as the engine's,
+    also after the index is released and collected."""
+    import gc
+
+    pytest.importorskip("faiss")
+    assert lite_speedups.install()
+    assert lite_speedups.shares_vectors()
+    w = _World(tmp_path / "lite", DataType.INT64, "HNSW", 9, metric)
+    try:
+        w.insert(150)
+        w.flush()
+        w.insert(80, "p1")
+        w.upsert(30)
+        w.flush()
+        segs = _segments(w)
+        assert len(segs) >= 2
+        assert all(_shared(s) == shared for s in segs)
+        vectors = {s.file_path: np.array(s.vectors) for s in segs}
+        _same(w)  # ids, distances and entities (vec among them) as without the patch
+        w.close()
+        lite_speedups.uninstall()  # reopened without: the engine's copies
+        w.db = MilvusLite(str(tmp_path / "lite"))
+        w.col = w.db.get_collection("c")
+        w.col.load()
+        assert not any(_shared(s) for s in _segments(w))
+        expected = w.searches()
+        w.close()
+        assert lite_speedups.install()  # reopened with: read from the index (IP, L2)
+        w.db = MilvusLite(str(tmp_path / "lite"))
+        w.col = w.db.get_collection("c")
+        segs = _segments(w)
+        for s in segs:  # the table as the engine reads it, schema and metadata included
+            assert (id(s) in lite_speedups._read_indexes) == shared
+            on_disk = pq.read_table(s.file_path)
+            assert s.table.equals(on_disk)
+            assert s.table.schema.equals(on_disk.schema, check_metadata=True)
+        w.col.load()
+        assert all(_shared(s) == shared for s in segs)
+        assert not any(id(s) in lite_speedups._read_indexes for s in segs)
+        assert w.searches() == expected
+        for s in segs:
+            assert np.array_equal(s.vectors, vectors[s.file_path])
+        w.col.release()  # the indexes go; the columns must stay readable
+        gc.collect()
+        for s in segs:
+            column = s.table.column("vec").to_numpy(zero_copy_only=False)
+            assert np.array_equal(np.stack(column), vectors[s.file_path])
+            assert np.array_equal(s.vectors, vectors[s.file_path])
+        w.col.load()
+        assert w.searches() == expected
+    finally:
+        w.close()
+
+
+def test_segment_without_its_index_file(tmp_path: Path) -> None:
+    """A reopened segment whose index file is gone is read whole, as the engine reads it;
+    its index is built again and takes over its vectors."""
+    pytest.importorskip("faiss")
+    assert lite_speedups.install()
+    w = _World(tmp_path / "lite", DataType.VARCHAR, "HNSW", 10, "IP")
+    try:
+        w.insert(120)
+        w.flush()
+        w.insert(50)
+        w.flush()
+        w.close()
+        sidecars = list((tmp_path / "lite").rglob("*.idx"))
+        assert sidecars
+        sidecars[0].unlink()
+        w.db = MilvusLite(str(tmp_path / "lite"))
+        w.col = w.db.get_collection("c")
+        segs = _segments(w)
+        assert sum(id(s) in lite_speedups._read_indexes for s in segs) == len(segs) - 1
+        for s in segs:
+            assert s.table.equals(pq.read_table(s.file_path))
+        w.col.load()
+        assert all(_shared(s) for s in segs)
+        _same(w)
+    finally:
+        w.close()
+
+
 def test_unknown_engine_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     from milvus_lite.engine import collection as engine
 
@@ -365,5 +468,6 @@ def test_installs_on_the_engine_we_ship() -> None:
     assert lite_speedups.install()
     assert lite_speedups.install()  # idempotent
     assert lite_speedups.bm25_in_numpy()  # its scorer agreed with the engine's, bit for bit
+    assert lite_speedups.shares_vectors()
     lite_speedups.uninstall()
     assert not lite_speedups.installed()

@@ -19,7 +19,16 @@ What it replaces (``install()``):
 
 - ``milvus_lite.engine.collection.execute_search_with_index``, the name ``Collection.search``
   calls for dense vectors, by ``_dense_search``;
-- ``Collection._search_sparse`` (sparse vectors and BM25) by ``_sparse_search``.
+- ``Collection._search_sparse`` (sparse vectors and BM25) by ``_sparse_search``;
+- and, for opening a store and its memory, ``Segment.load``, ``Segment.build_or_load_index``,
+  ``Collection._refresh_segment_cache`` and ``Collection.load`` (see "One copy of the
+  vectors"): a segment's dense vectors are kept once, in its FAISS HNSW index, rather than
+  also in its Arrow table, and a reopened segment takes them from the index's file instead
+  of decoding them from Parquet (most of the time a segment takes to read); Arrow's freed
+  decoding buffers are given back to the system after segments are read. Measured on a
+  100,000-chunk Fathom library opened in a new process (2 busy cores): reopen 5.2-6.5 s ->
+  1.2-2.9 s, first hybrid search 1.0-1.6 s -> 0.4-0.7 s, resident memory +800-900 MB ->
+  +400-420 MB.
 
 Both give the same hits, distances, entities and tie order as the engine's code
 (``tests/unit/test_lite_speedups.py`` runs the two side by side). They keep the engine's
@@ -47,12 +56,16 @@ scorer is used only if, at install(), it agrees bit for bit with the engine's on
 segments (it relies on NumPy 2's float32 promotion), and only for columns it reads exactly;
 the engine's index and scorer serve the rest. Caches keep no segment, seqs array or Arrow
 buffer alive, are published under a lock and never changed afterwards (per-search changes
-go to copies), so concurrent searches on the gRPC server's threads are safe.
+go to copies), so concurrent searches on the gRPC server's threads are safe. Vectors are
+taken from an index only for IP and L2 HNSW (or AUTOINDEX) indexes of a non-nullable field,
+whose FAISS storage is the column as given, checked bit for bit where the column was read;
+any other index, or any surprise, leaves the segment as the engine reads it.
 ``uninstall()`` puts the engine's functions back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import math
@@ -311,6 +324,18 @@ def install() -> bool:
         _originals["sparse"] = engine["sparse"]
         engine["module"].execute_search_with_index = _dense_search
         engine["Collection"]._search_sparse = _sparse_search
+        sharing = _resolve_sharing()
+        if sharing is not None:
+            _engine.update(sharing)
+            segment, collection = sharing["Segment"], engine["Collection"]
+            _originals["index"] = sharing["build_or_load_index"]
+            _originals["segment_load"] = segment.__dict__["load"]
+            _originals["refresh"] = collection._refresh_segment_cache
+            _originals["load"] = collection.load
+            segment.build_or_load_index = _build_or_load_index
+            segment.load = classmethod(_segment_load)
+            collection._refresh_segment_cache = _refresh_segment_cache
+            collection.load = _collection_load
         return True
 
 
@@ -321,13 +346,27 @@ def uninstall() -> None:
             return
         _engine["module"].execute_search_with_index = _originals.pop("dense")
         _engine["Collection"]._search_sparse = _originals.pop("sparse")
+        if "index" in _originals:
+            segment, collection = _engine["Segment"], _engine["Collection"]
+            segment.build_or_load_index = _originals.pop("index")
+            segment.load = _originals.pop("segment_load")
+            collection._refresh_segment_cache = _originals.pop("refresh")
+            collection.load = _originals.pop("load")
         _originals.clear()
+        # Segments already sharing their vectors with their index keep doing so: the
+        # bytes are the same, and the index lives as long as the table's column.
         # The caches stay: they are checked against the segments on every use, and keeping
         # them lets a test toggle the patch without hiding a stale-cache bug.
 
 
 def installed() -> bool:
     return bool(_originals)
+
+
+def shares_vectors() -> bool:
+    """Whether installed, segments loading a FAISS HNSW index keep one copy of their
+    vectors (see "One copy of the vectors" below)."""
+    return "index" in _originals
 
 
 def bm25_in_numpy() -> bool:
@@ -833,6 +872,306 @@ def _collect(
             )
 
 
+# --- One copy of the vectors ---------------------------------------------------------------
+#
+# A segment holds its dense vectors twice once its HNSW index is loaded: in its Arrow table
+# (its ``vectors`` array is a view of that column) and in the index, ``faiss.IndexHNSWFlat``,
+# whose flat storage is its own copy of the same float32s (384 dimensions: 154 MB per
+# 100,000 chunks, of a store's 0.8-1 GB). After the engine loads or builds a segment's
+# index, the segment's column and ``vectors`` are replaced by views of the index's storage,
+# when that storage is bit for bit the column (IP and L2 store the vectors as given; COSINE
+# stores them normalised and is left alone), so the table's own copy is freed. A segment
+# read again (a store reopened) whose index file is there takes its column from that file
+# straight away (``_segment_load``), without decoding it from Parquet: the engine wrote the
+# file from that very column (the checks above hold on every segment it builds). The views
+# keep the FAISS index alive (``_Storage``), so a released or dropped index leaves the
+# table's column valid; segments are immutable, so nothing adds to (and reallocates) the
+# index's storage. Anything unexpected (another index class, nulls, a different layout, a
+# byte that differs) leaves the segment as the engine made it.
+
+
+class _Storage:
+    """A FAISS index's float32 vectors as a NumPy array interface that owns the index."""
+
+    def __init__(self, index: Any, view: npt.NDArray[np.float32]) -> None:
+        self.index = index  # the memory below is the index's: keep it alive
+        self.__array_interface__ = {
+            "shape": view.shape,
+            "typestr": view.dtype.str,
+            "data": (view.__array_interface__["data"][0], True),  # read-only
+            "version": 3,
+        }
+
+
+def _resolve_sharing() -> dict[str, Any] | None:
+    try:
+        import faiss
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+        from milvus_lite.engine.collection import Collection
+        from milvus_lite.index.factory import load_index_from_spec
+        from milvus_lite.index.faiss_hnsw import FaissHnswIndex
+        from milvus_lite.index.files import index_sidecar_path
+        from milvus_lite.storage.segment import Segment
+
+        original = Segment.build_or_load_index
+        load = Segment.__dict__.get("load")
+        refresh = Collection._refresh_segment_cache
+        collection_load = Collection.load
+        if _params(original) != ("self", "spec", "index_dir"):
+            return None
+        if not isinstance(load, classmethod):
+            return None
+        if _params(load.__func__) != ("cls", "file_path", "partition", "pk_field", "vector_field"):
+            return None
+        if _params(refresh) != ("self",) or _params(collection_load) != ("self",):
+            return None
+        if _params(index_sidecar_path) != (
+            "index_dir",
+            "source_file_path",
+            "field_name",
+            "index_type",
+            "scalar",
+        ):
+            return None
+        if _params(load_index_from_spec) != ("spec", "path", "dim"):
+            return None
+        for fn in (original, load.__func__):
+            if getattr(fn, "__module__", "") != "milvus_lite.storage.segment":
+                return None  # someone else's replacement
+        for fn in (refresh, collection_load):
+            if getattr(fn, "__module__", "") != "milvus_lite.engine.collection":
+                return None
+        if not callable(getattr(Collection, "_index_dir", None)):
+            return None  # (_manifest and _schema are the instance's: checked where used)
+        if not callable(getattr(pq, "read_table", None)):
+            return None
+        slots = set(getattr(Segment, "__slots__", ()))
+        if not {"table", "vectors", "indexes", "_vector_field", "_vector_data_by_field"} <= slots:
+            return None
+        if not all(
+            hasattr(faiss, name)
+            for name in ("IndexHNSWFlat", "IndexFlat", "downcast_index", "rev_swig_ptr")
+        ):
+            return None
+        if not hasattr(pa.FixedSizeListArray, "from_arrays"):
+            return None
+    except Exception:
+        return None
+    return {
+        "Segment": Segment,
+        "build_or_load_index": original,
+        "segment_load": load.__func__,
+        "refresh": refresh,
+        "collection_load": collection_load,
+        "index_sidecar_path": index_sidecar_path,
+        "load_index_from_spec": load_index_from_spec,
+        "FaissHnswIndex": FaissHnswIndex,
+        "faiss": faiss,
+    }
+
+
+def _build_or_load_index(self: Any, spec: Any, index_dir: str) -> None:
+    """``Segment.build_or_load_index``, then the segment's vectors shared with its index;
+    an index ``_segment_load`` already read for the segment is attached as it is."""
+    field = spec.field_name
+    read = _read_indexes.get(id(self))
+    if read is not None and read[0]() is self.seqs:
+        ref, key, index = read
+        if key == (field, spec.index_type, spec.metric_type):
+            _forget_read(id(self), ref)
+            if field not in self.indexes:
+                self.attach_index(index, field_name=field)
+            return
+    _engine["build_or_load_index"](self, spec, index_dir)
+    with contextlib.suppress(Exception):  # the segment is left as the engine made it
+        _share_vectors(self, field)
+
+
+def _release_unused() -> None:
+    # Reading a segment's Parquet file leaves 100s of MB of freed decoding buffers in
+    # Arrow's allocator (mimalloc here), which keeps them from the system: +810 MB resident
+    # after opening 100,000 chunks, +370 MB once given back.
+    with contextlib.suppress(Exception):
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()
+
+
+def _refresh_segment_cache(self: Any) -> None:
+    """``Collection._refresh_segment_cache``, with ``_segment_load`` told the collection."""
+    previous = getattr(_loading, "collection", None)
+    _loading.collection = self
+    try:
+        _engine["refresh"](self)
+    finally:
+        _loading.collection = previous
+    _release_unused()
+
+
+def _collection_load(self: Any) -> None:
+    _engine["collection_load"](self)
+    _release_unused()
+
+
+# Segments read by ``_segment_load`` with their HNSW index: id(segment) -> (weak reference
+# to its seqs, (field, index type, metric), the index), until the engine's load() attaches
+# it (or the segment goes).
+_read_indexes: dict[int, tuple[weakref.ref[Any], tuple[str, str, str], Any]] = {}
+_loading = threading.local()  # .collection: whose _refresh_segment_cache runs here
+
+
+def _segment_load(
+    cls: Any, file_path: str, partition: str, pk_field: str, vector_field: str | None
+) -> Any:
+    """``Segment.load``; when the segment's collection has an HNSW (or AUTOINDEX) index on
+    an IP or L2 vector field and its sidecar is on disk, the vectors are not decoded from
+    the Parquet file (most of the time a segment takes to read) but taken from that index,
+    which holds the very vectors it was built from; the engine's load() then attaches it
+    instead of reading it again."""
+    collection = getattr(_loading, "collection", None)
+    if collection is not None and vector_field:
+        try:
+            seg = _segment_from_index(cls, collection, file_path, partition, pk_field, vector_field)
+        except Exception:
+            seg = None
+        if seg is not None:
+            return seg
+    return _engine["segment_load"](cls, file_path, partition, pk_field, vector_field)
+
+
+def _segment_from_index(
+    cls: Any, collection: Any, file_path: str, partition: str, pk_field: str, vector_field: str
+) -> Any:
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    spec = collection._manifest.index_specs.get(vector_field)
+    if spec is None or spec.field_name != vector_field:
+        return None
+    if spec.index_type not in ("AUTOINDEX", "HNSW") or spec.metric_type not in ("IP", "L2"):
+        return None
+    field = next((f for f in collection._schema.fields if f.name == vector_field), None)
+    if field is None or getattr(field, "nullable", True):
+        return None
+    sidecar = _engine["index_sidecar_path"](
+        collection._index_dir(partition), file_path, vector_field, spec.index_type, scalar=False
+    )
+    if not os.path.exists(sidecar):
+        return None
+    schema = pq.read_schema(file_path)
+    position = schema.get_field_index(vector_field)
+    if position < 0:
+        return None
+    vtype = schema.field(position).type
+    if not pa.types.is_fixed_size_list(vtype) or vtype.value_type != pa.float32():
+        return None
+    dim = vtype.list_size
+    index = _engine["load_index_from_spec"](spec, sidecar, dim)
+    if type(index) is not _engine["FaissHnswIndex"] or index.metric != spec.metric_type:
+        return None
+    found = _index_storage(index._index, dim)
+    if found is None:
+        return None
+    shared, n = found
+    others = [name for name in schema.names if name != vector_field]
+    table = pq.read_table(file_path, columns=others)
+    if table.num_rows != n:
+        return None
+    flat = pa.Array.from_buffers(pa.float32(), n * dim, [None, pa.py_buffer(shared)])
+    column = pa.chunked_array([pa.FixedSizeListArray.from_arrays(flat, type=vtype)])
+    table = table.add_column(position, schema.field(position), column)
+    if not table.schema.equals(schema, check_metadata=True):
+        return None
+    seg = cls(
+        file_path=file_path,
+        partition=partition,
+        pk_field=pk_field,
+        vector_field=vector_field,
+        pks=table.column(pk_field).to_pylist(),
+        seqs=np.asarray(table.column("_seq").to_pylist(), dtype=np.uint64),
+        vectors=shared.reshape(n, dim),
+        table=table,
+        vector_null_mask=None,
+    )
+    key = (vector_field, spec.index_type, spec.metric_type)
+    # Segments take no weak references: their seqs array stands for them (as in _segments).
+    forget = functools.partial(_forget_read, id(seg))
+    _read_indexes[id(seg)] = (weakref.ref(seg.seqs, forget), key, index)
+    return seg
+
+
+def _forget_read(key: int, ref: weakref.ref[Any]) -> None:
+    entry = _read_indexes.get(key)
+    if entry is not None and entry[0] is ref:
+        _read_indexes.pop(key, None)
+
+
+def _index_storage(hnsw: Any, dim: int) -> tuple[npt.NDArray[np.float32], int] | None:
+    """An ``IndexHNSWFlat``'s stored vectors, flat, as an array that keeps it alive, and
+    their count; None for another kind of index."""
+    faiss = _engine["faiss"]
+    if not isinstance(hnsw, faiss.IndexHNSWFlat):
+        return None
+    storage = faiss.downcast_index(hnsw.storage)
+    if not isinstance(storage, faiss.IndexFlat):  # IndexFlatIP, IndexFlatL2 once read back
+        return None
+    n = int(storage.ntotal)
+    if not n or storage.d != dim or storage.code_size != 4 * dim:
+        return None
+    view = faiss.rev_swig_ptr(storage.get_xb(), n * dim)
+    if view.dtype != np.float32 or view.size != n * dim:
+        return None
+    return np.asarray(_Storage(hnsw, view)), n
+
+
+def _share_vectors(seg: Any, field: str) -> bool:
+    """Make ``seg``'s column ``field`` and its vector array views of its HNSW index's
+    storage, if that holds the very same float32s; True if it does now."""
+    import pyarrow as pa
+
+    index = seg.indexes.get(field)
+    if type(index) is not _engine["FaissHnswIndex"] or index.metric not in ("IP", "L2"):
+        return False
+    table = seg.table
+    column = table.column(field)
+    if column.num_chunks != 1 or column.null_count:
+        return False
+    arr = column.chunk(0)
+    if not pa.types.is_fixed_size_list(arr.type) or arr.type.value_type != pa.float32():
+        return False
+    n, dim = len(arr), arr.type.list_size
+    values = arr.values
+    if values.null_count or arr.offset or len(values) != n * dim:
+        return False
+    found = _index_storage(index._index, dim)
+    if found is None or found[1] != n:
+        return False
+    shared = found[0]
+    if shared.ctypes.data == values.buffers()[1].address:
+        return True  # already the index's
+    mine = np.asarray(values.to_numpy(zero_copy_only=True))
+    if not np.array_equal(shared.view(np.uint32), mine.view(np.uint32)):
+        return False
+    flat = pa.Array.from_buffers(pa.float32(), n * dim, [None, pa.py_buffer(shared)])
+    new_column = pa.chunked_array([pa.FixedSizeListArray.from_arrays(flat, type=arr.type)])
+    position = table.schema.get_field_index(field)
+    new_table = table.set_column(position, table.schema.field(position), new_column)
+    if not new_table.schema.equals(table.schema, check_metadata=True):
+        return False
+    vectors = shared.reshape(n, dim)
+    cached = seg._vector_data_by_field.get(field)
+    if cached is not None and cached[1] is not None:
+        return False
+    seg._vector_data_by_field[field] = (vectors, None)
+    if field == seg._vector_field:
+        seg.vectors = vectors
+    seg.table = new_table
+    return True
+
+
 # --- BM25 scoring -------------------------------------------------------------------------
 #
 # The engine scores BM25 with ``SparseInvertedIndex.search``, which walks every posting of
@@ -849,7 +1188,7 @@ def _collect(
 
 _NOT_SEEN = np.iinfo(np.int64).max
 _PAIR = np.dtype([("term", "<u4"), ("tf", "<f4")])  # the engine's packed sparse vector entry
-Postings = tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]
+Postings = tuple[npt.NDArray[np.signedinteger[Any]], npt.NDArray[np.float32]]
 
 
 class _Bm25Terms:
@@ -862,7 +1201,7 @@ class _Bm25Terms:
         self,
         doc_count: int,
         spans: dict[Any, tuple[int, int]],
-        rows: npt.NDArray[np.int64],
+        rows: npt.NDArray[np.signedinteger[Any]],
         tf_norm: npt.NDArray[np.float32],
     ) -> None:
         self.doc_count = doc_count
@@ -901,12 +1240,29 @@ class _Bm25Terms:
         # engine's sequential sums can be done vectorised.
         if tf32.size and not (np.all(tf32 == np.rint(tf32)) and np.all(np.abs(tf32) < 2**24)):
             return None
+        # Each posting's score part is elementwise, so it is computed in row order (reading
+        # memory in sequence) and only the results are put in term order.
+        counts = lengths // _PAIR.itemsize
+        row_type = np.int32 if n < 2**31 else np.int64  # 4 bytes a posting, not 8
+        doc_of: npt.NDArray[np.signedinteger[Any]] = np.repeat(np.arange(n, dtype=row_type), counts)
+        doc_len = np.bincount(doc_of, weights=tf32, minlength=n)
+        doc_lengths = doc_len.astype(np.float32)
+        avgdl = float(doc_len.sum()) / n  # every row counts, empty ones too
+        avgdl = avgdl if avgdl > 0 else 1.0
+        dl = np.repeat(doc_lengths, counts)
+        # tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)), rounded as the engine's
+        # scalar expression is: Python floats meeting a float32 become float32 (so the
+        # numerator is a double rounded to float32), float32 from there on.
+        numerator = (tf32.astype(np.float64) * (k1 + 1.0)).astype(np.float32)
+        denominator = tf32 + k1 * ((1.0 - b) + b * dl / avgdl)
+        by_row = np.asarray(numerator / denominator, dtype=np.float32)
+        del dl, numerator, denominator
         # Rows come in order, so a stable sort by term leaves each term's postings by row,
         # as the engine appends them.
-        order = np.argsort(pairs["term"], kind="stable")
-        docs = np.repeat(np.arange(n, dtype=np.int64), lengths // _PAIR.itemsize)[order]
-        terms = pairs["term"][order]
-        tf = tf32[order].astype(np.float64)
+        order, terms = _by_term(pairs["term"])
+        docs = doc_of[order]
+        tf_norm = by_row[order]
+        del doc_of, by_row, order
         if terms.size:
             starts = np.concatenate(([0], np.flatnonzero(np.diff(terms)) + 1))
             ends = np.append(starts[1:], terms.size)
@@ -914,17 +1270,6 @@ class _Bm25Terms:
             starts = ends = np.zeros(0, dtype=np.int64)
         if np.any((np.diff(docs) == 0) & (np.diff(terms) == 0)):
             return None  # a term twice in one row: the engine keeps the last
-        doc_len = np.bincount(docs, weights=tf, minlength=n)
-        doc_lengths = doc_len.astype(np.float32)
-        avgdl = float(doc_len.sum()) / n  # every row counts, empty ones too
-        avgdl = avgdl if avgdl > 0 else 1.0
-        dl = doc_lengths[docs]
-        # tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl)), rounded as the engine's
-        # scalar expression is: Python floats meeting a float32 become float32 (so the
-        # numerator is a double rounded to float32), float32 from there on.
-        numerator = (tf * (k1 + 1.0)).astype(np.float32)
-        denominator = tf32[order] + k1 * ((1.0 - b) + b * dl / avgdl)
-        tf_norm = np.asarray(numerator / denominator, dtype=np.float32)
         spans = dict(
             zip(
                 terms[starts].tolist(),
@@ -947,6 +1292,21 @@ class _Bm25Terms:
             found = (self.rows[start:end], part)
         self.parts[term] = found  # a race only computes the same arrays twice
         return found
+
+
+def _by_term(terms: npt.NDArray[np.uint32]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.uint32]]:
+    """``order = np.argsort(terms, kind="stable")`` and ``terms[order]``, by one unstable
+    sort of unique 64-bit keys, each posting's term above its position: over ten times
+    faster than NumPy's stable sort of 32-bit keys (a timsort) on millions of postings."""
+    if terms.size >= 2**32:
+        order = np.argsort(terms, kind="stable")
+        return order, terms[order]
+    keys = terms.astype(np.uint64) << np.uint64(32)
+    keys |= np.arange(terms.size, dtype=np.uint64)
+    keys.sort()
+    order = (keys & np.uint64(0xFFFFFFFF)).astype(np.intp)
+    keys >>= np.uint64(32)
+    return order, keys.astype(np.uint32)
 
 
 def _bm25_terms(seg: Any, field: str, params: dict[str, Any]) -> _Bm25Terms | None:
