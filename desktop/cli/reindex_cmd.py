@@ -15,27 +15,29 @@ from desktop.cli.ingest_cmd import reading_label
 from desktop.core.ingest.pipeline import FileDone, FileReading, Started
 from desktop.core.ingest.reindex import Planned, ReindexEvent, ReindexSummary
 from desktop.core.library import Library
+from desktop.core.modelhub.manager import embedding_values
 from desktop.core.services import Services
-from desktop.core.settings import set_keys
+from desktop.core.settings import Settings, set_keys
 
 EXIT_OK, EXIT_PARTIAL = 0, 3
 
 
-def _asked(args: argparse.Namespace) -> dict[str, object]:
-    """The settings this command changes, by dotted key."""
+def _asked(settings: Settings, args: argparse.Namespace) -> dict[str, object]:
+    """The settings this command changes, by dotted key: another embedding model brings
+    its own chunk size, unless one is given."""
     changes: dict[str, object] = {}
     if args.embedding:
         model = args.embedding
         if Path(model).expanduser().exists():
             model = str(Path(model).expanduser().resolve())
-        changes["embedding.model"] = model
+        changes.update(embedding_values(settings, model))
     sizes = {"ingest.chunk_tokens": args.chunk_tokens, "ingest.chunk_overlap": args.chunk_overlap}
     changes.update({key: value for key, value in sizes.items() if value is not None})
     return changes
 
 
 def run_reindex(services: Services, args: argparse.Namespace) -> int:
-    changes = _asked(args)
+    changes = _asked(services.settings, args)
     asked = services.with_settings(set_keys(services.settings, changes))  # nothing saved yet
     asked.embedder()  # a model that does not load is not saved
     library = Library(asked, asked.store(args.store))

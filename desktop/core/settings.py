@@ -20,6 +20,9 @@ from desktop.core.errors import ConfigError
 SCHEMA_VERSION = 1
 ENV_PREFIX = "FATHOM_"
 DEFAULT_EMBEDDING = "sentence-transformers/all-MiniLM-L6-v2"
+# Chunk size in the embedding model's tokens, unless the model's catalog entry gives its
+# own (desktop.core.modelhub.catalog.EmbeddingModel.chunk_tokens).
+DEFAULT_CHUNK_TOKENS = 220
 DEFAULT_RERANKER = "cross-encoder/ms-marco-MiniLM-L6-v2"
 
 
@@ -100,7 +103,7 @@ class StoreSettings(_Section):
 
 class IngestSettings(_Section):
     chunk_tokens: int = Field(
-        220,
+        DEFAULT_CHUNK_TOKENS,
         ge=32,
         le=8192,
         description="Chunk size in the embedding model's tokens (capped at what it reads)",

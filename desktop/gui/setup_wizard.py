@@ -3,8 +3,9 @@
 Pages: the machine (RAM, GPU and its memory as llama.cpp sees them, free disk) with the
 recommendation from ``desktop.core.setup.recommend``; the chat model (download the
 recommended GGUF, or use one already on disk, validated); the embedding model. Finish
-saves the settings: the chosen model through ``use_model`` and the embedding model with
-``Services.update_settings``. The GPU split and the context length stay auto
+saves the settings: the chosen model through ``use_model`` and the embedding model (and
+the chunk size that goes with it) through ``choose_embedding``. The GPU split and the
+context length stay auto
 (``llm.n_gpu_layers`` -1, ``llm.cpu_moe_layers`` -1, ``llm.n_ctx`` 0), so each load works
 them out from the machine as the recommendation did, unless the person set them.
 """
@@ -31,7 +32,12 @@ from PySide6.QtWidgets import (
 from desktop.core.errors import ConfigError, FathomError
 from desktop.core.llm.hardware import GIB, Machine, plan_in_words
 from desktop.core.modelhub.catalog import DEFAULT_CHAT, HubFile
-from desktop.core.modelhub.manager import check_chat_gguf, check_embedding_folder, use_model
+from desktop.core.modelhub.manager import (
+    check_chat_gguf,
+    check_embedding_folder,
+    choose_embedding,
+    use_model,
+)
 from desktop.core.services import Services
 from desktop.core.setup import Recommendation, free_disk_bytes, recommend, recommended_embedding
 from desktop.gui.last_folder import LastFolder
@@ -377,7 +383,7 @@ class SetupWizard(QWizard):
         model = use_model(self.services, str(chosen))
         # The GPU split stays auto (-1 / 0): worked out again from the machine at each
         # load, as the recommendation shown was; a value the person set is kept.
-        self.services.update_settings({"embedding.model": self.embedding_page.edit.text().strip()})
+        choose_embedding(self.services, self.embedding_page.edit.text().strip())
         return model.path
 
     def accept(self) -> None:

@@ -69,6 +69,8 @@ def test_wizard_with_a_gguf_already_here_saves_the_settings(
     emb.edit.setText(DEFAULT_EMBEDDING)
     assert emb.message.text() == ""
     assert wizard.grab().save(str(tmp_path / "wizard-embedding.png"))
+    emb.edit.setText("intfloat/multilingual-e5-small")  # the one for other languages
+    assert emb.message.text() == ""
     with qtbot.waitSignal(wizard.setup_saved) as saved:
         wizard.accept()
 
@@ -79,7 +81,8 @@ def test_wizard_with_a_gguf_already_here_saves_the_settings(
     # The recommendation is shown, not saved: the GPU split stays auto for each load.
     assert (settings.llm.n_gpu_layers, settings.llm.cpu_moe_layers) == (-1, -1)
     assert settings.llm.n_ctx == 0
-    assert settings.embedding.model == DEFAULT_EMBEDDING
+    assert settings.embedding.model == "intfloat/multilingual-e5-small"
+    assert settings.ingest.chunk_tokens == 480  # its passages are cut to what it reads best
     assert services.chat_model_path() == gemma_gguf.resolve()
 
 

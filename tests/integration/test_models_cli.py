@@ -12,7 +12,8 @@ import struct
 from pathlib import Path
 from typing import Any
 
-from desktop.core.modelhub.manager import list_models, use_model
+from desktop.core.modelhub.catalog import MULTILINGUAL_EMBEDDING
+from desktop.core.modelhub.manager import choose_embedding, list_models, use_model
 from desktop.core.services import Services
 from tests.cli import fathom, fathom_json
 
@@ -129,6 +130,49 @@ def test_use_in_process_updates_the_running_services(gemma_gguf: Path, fathom_ho
     assert model.active and services.chat_model_path() == gemma_gguf
     assert [m.name for m in list_models(services)] == ["gemma-3-270m-q4_k_m"]
     assert Services.from_environment().chat_model_path() == gemma_gguf  # and it was saved
+
+
+def test_the_chunk_size_follows_the_embedding_model_unless_set(fathom_home: Path) -> None:
+    """e5 reads 512 tokens and is cut to its catalog size; back on MiniLM, the default
+    again. A size the person chose stays whatever the model."""
+    services = Services.from_environment()
+    assert services.settings.ingest.chunk_tokens == 220
+    choose_embedding(services, "intfloat/multilingual-e5-small")
+    assert services.settings.ingest.chunk_tokens == MULTILINGUAL_EMBEDDING.chunk_tokens == 480
+    saved = _settings(fathom_home)
+    assert saved["embedding"]["model"] == "intfloat/multilingual-e5-small"
+    assert saved["ingest"]["chunk_tokens"] == 480
+    choose_embedding(services, "sentence-transformers/all-MiniLM-L6-v2")
+    assert _settings(fathom_home)["ingest"]["chunk_tokens"] == 220
+    services.update_settings({"ingest.chunk_tokens": 300})  # the person's own size
+    choose_embedding(services, "intfloat/multilingual-e5-small")
+    assert _settings(fathom_home)["ingest"]["chunk_tokens"] == 300
+    assert services.settings.embedding.model == "intfloat/multilingual-e5-small"
+
+
+def test_reindex_with_another_model_takes_its_chunk_size(
+    onnx_model_dir: Path, fathom_home: Path, tmp_path: Path
+) -> None:
+    """``fathom reindex --embedding`` with a model the catalog knows cuts to its size,
+    and ``--chunk-tokens`` still wins."""
+    from desktop.cli.main import build_parser
+    from desktop.cli.reindex_cmd import _asked
+
+    settings = Services.from_environment().settings
+    args = build_parser().parse_args(["reindex", "--embedding", "intfloat/multilingual-e5-small"])
+    assert _asked(settings, args) == {
+        "embedding.model": "intfloat/multilingual-e5-small",
+        "ingest.chunk_tokens": 480,
+    }
+    args = build_parser().parse_args(
+        ["reindex", "--embedding", "intfloat/multilingual-e5-small", "--chunk-tokens", "256"]
+    )
+    assert _asked(settings, args)["ingest.chunk_tokens"] == 256
+    args = build_parser().parse_args(["reindex", "--embedding", str(onnx_model_dir)])
+    assert _asked(settings, args) == {
+        "embedding.model": str(onnx_model_dir.resolve()),
+        "ingest.chunk_tokens": 220,
+    }
 
 
 def test_setup_with_a_gguf_you_have(gemma_gguf: Path, onnx_model_dir: Path, tmp_path: Path) -> None:

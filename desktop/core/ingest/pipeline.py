@@ -31,6 +31,7 @@ from desktop.core.ingest.chunking import TokenSpans, chunk_document
 from desktop.core.ingest.readers import PageHook, ReadError, reader_for
 from desktop.core.ingest.scan import scan
 from desktop.core.progress import CancelToken
+from desktop.core.settings import DEFAULT_CHUNK_TOKENS
 from desktop.core.store.base import FileRecord, Store
 from desktop.core.store.errors import disk_full_error, folder_size, human_size
 from desktop.core.types import Chunk
@@ -43,7 +44,7 @@ STAGES = ("scan", "read", "chunk", "embed", "store", "wait")
 
 @dataclass(frozen=True)
 class IngestOptions:
-    chunk_tokens: int = 220
+    chunk_tokens: int = DEFAULT_CHUNK_TOKENS
     chunk_overlap: int = 32  # tokens
     max_file_bytes: int = 100 * 1024 * 1024
     # Files read and chunked ahead on a reader thread while earlier ones are embedded;

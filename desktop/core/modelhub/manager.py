@@ -26,7 +26,12 @@ from typing import Any, Literal, Protocol
 
 from desktop.core.errors import ModelError
 from desktop.core.llm.gguf import architecture, read_gguf_metadata
-from desktop.core.modelhub.catalog import active_chat_path, installed_embeddings, installed_ggufs
+from desktop.core.modelhub.catalog import (
+    active_chat_path,
+    chunk_tokens_for,
+    installed_embeddings,
+    installed_ggufs,
+)
 from desktop.core.modelhub.download import PART_SUFFIX
 from desktop.core.paths import Paths
 from desktop.core.settings import Settings
@@ -262,6 +267,21 @@ def _choose(services: ModelHome, key: str, value: str) -> None:
     services.update_settings({key: value})
 
 
+def embedding_values(settings: Settings, spec: str) -> dict[str, Any]:
+    """The settings that make ``spec`` (a hub id or a folder) the embedding model. The
+    chunk size follows the model (its catalog entry's) unless the person chose their own:
+    a size other than the one the current model would have had is kept."""
+    values: dict[str, Any] = {"embedding.model": spec}
+    if settings.ingest.chunk_tokens == chunk_tokens_for(settings.embedding.model):
+        values["ingest.chunk_tokens"] = chunk_tokens_for(spec)
+    return values
+
+
+def choose_embedding(services: ModelHome, spec: str) -> None:
+    """Make ``spec`` the embedding model, saved, with the chunk size that goes with it."""
+    services.update_settings(embedding_values(services.settings, spec))
+
+
 def add_model(services: ModelHome, path: Path | str) -> InstalledModel:
     """Validate a GGUF file (chat) or an ONNX folder (embedding) and remember it."""
     path = Path(path).expanduser()
@@ -315,6 +335,5 @@ def use_model(services: ModelHome, name_or_path: str | Path) -> InstalledModel:
     if model.kind == "chat":
         _choose(services, "llm.model", str(model.path))
     else:
-        value = model.name if model.source == "hub" else str(model.path)
-        _choose(services, "embedding.model", value)
+        choose_embedding(services, model.name if model.source == "hub" else str(model.path))
     return next(m for m in list_models(services) if m.kind == model.kind and m.path == model.path)
