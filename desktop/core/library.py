@@ -126,6 +126,9 @@ class Library:
         one line each; empty: nothing, or no library yet."""
         from desktop.core.ingest.reindex import pending_changes
 
+        self.store.bind()
+        if self.store.embedding_info() is None:
+            return []  # no library yet: nothing to compare, and no model to load for it
         return pending_changes(self.store, self.ingest_embedder(), self.services.ingest_options())
 
     def rebuild(self, cancel: CancelToken | None = None) -> Iterator[ReindexEvent]:

@@ -119,6 +119,18 @@ class Services:
             self._embedders[spec] = self._build_embedder(spec)
         return self._embedders[spec]
 
+    def embedder_here(self, spec: str | None = None) -> bool:
+        """Whether ``embedder(spec)`` can be made without a download: a folder, a server,
+        or a hub model already in Fathom's cache."""
+        spec = spec or self.settings.embedding.model
+        if self.embedder_override is not None or spec in self._embedders:
+            return True
+        if spec.startswith((PYMILVUS_PREFIX, OPENAI_PREFIX)) or Path(spec).expanduser().exists():
+            return True
+        from desktop.core.modelhub.download import cached_model_folder
+
+        return cached_model_folder(spec, self.paths.hub_cache) is not None
+
     def _build_embedder(self, spec: str) -> Embedder:
         if spec.startswith(PYMILVUS_PREFIX):
             return pymilvus_embedder(spec.removeprefix(PYMILVUS_PREFIX))

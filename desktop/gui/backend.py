@@ -191,7 +191,7 @@ class Backend(QObject):
             library = self.library(cancel)
             if library.store.embedding_info():
                 library.query_embedder().encode_queries(["warm up"])
-            else:
+            elif library.services.embedder_here():  # never a download nobody asked for
                 library.ingest_embedder()
             library.store.warm_up()
         finally:

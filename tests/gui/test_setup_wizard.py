@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -124,8 +125,12 @@ def test_wizard_downloads_the_recommended_model(
 
 
 @pytest.mark.slow
-def test_first_launch_without_a_model_opens_the_wizard(qtbot: QtBot, fathom_home: Path) -> None:
-    """The main window's hooks: the wizard on a first launch, Settings… and Models…."""
+def test_first_launch_without_a_model_opens_the_wizard(
+    qtbot: QtBot, fathom_home: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The main window's hooks: the wizard on a first launch, Settings… and Models…. With
+    no embedding model on the machine yet (and no network), nothing tries to fetch one
+    behind the wizard's back, and no error greets the person."""
     from desktop.core.paths import Paths
     from desktop.gui.main_window import MainWindow
     from desktop.gui.models_dialog import ModelsDialog
@@ -139,6 +144,14 @@ def test_first_launch_without_a_model_opens_the_wizard(qtbot: QtBot, fathom_home
     assert wizard.isVisible() and wizard.isModal()
     wizard.reject()
     qtbot.waitUntil(lambda: window.backend._store is not None, timeout=60_000)
+    qtbot.waitUntil(window.backend.warm.is_set, timeout=60_000)
+    check = window.check_rebuild()
+    assert check is not None
+    with qtbot.waitSignal(check.done, timeout=30_000) as checked:
+        pass
+    assert checked.args == [[]]  # no library yet: nothing to rebuild, no model needed to say so
+    assert "Could not tell" not in window.status.activity.text()
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     settings = window.open_settings()
     assert isinstance(settings, SettingsDialog) and settings.isVisible()
     # Testing the store the window holds open: it answers, and the window's stays usable.
