@@ -29,6 +29,7 @@ from desktop.core.store.fusion import DEFAULT_FUSION, Fusion, fuse
 from desktop.core.store.manifest import file_key
 from desktop.core.store.schema import (
     LEXICAL_SCHEMAS,
+    PAGE_SCHEMAS,
     SCHEMA,
     SCHEMAS_READ,
     search_terms,
@@ -53,6 +54,8 @@ class _Row:
     end: int
     dense: list[float]
     terms: list[str]
+    page_end: int = 0  # kept in PAGE_SCHEMAS only, as Milvus keeps them
+    kind: str = ""
 
 
 @dataclass
@@ -206,9 +209,11 @@ class FakeStore:
                 raise StoreError(f"A vector of dimension {len(dense)} in a library of another.")
             row_id = f"{key[:24]}-{c.ordinal}"
             lexical = search_terms(c.text, c.heading) if gen.layout in LEXICAL_SCHEMAS else c.text
+            pages = gen.layout in PAGE_SCHEMAS
             gen.rows[row_id] = _Row(
                 row_id, key, c.text, c.path, c.heading, c.page, c.ordinal, c.start, c.end,
                 dense, _terms(gen.layout, lexical),
+                c.last_page if pages else 0, c.kind if pages else "",
             )  # fmt: skip
         self._manifest()[key] = replace(record, chunks=len(chunks))
 
@@ -306,7 +311,10 @@ class FakeStore:
 
     @staticmethod
     def _hit(r: _Row, score: float) -> Hit:
-        return Hit(r.id, r.text, r.path, r.page, r.heading, r.start, r.end, score)
+        return Hit(
+            r.id, r.text, r.path, r.page, r.heading, r.start, r.end, score,
+            max(r.page, r.page_end), r.kind,
+        )  # fmt: skip
 
     def _dense(self, rows: list[_Row], vector: Sequence[float], k: int) -> list[Hit]:
         query = [float(x) for x in vector]

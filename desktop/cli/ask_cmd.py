@@ -18,6 +18,7 @@ from desktop.core.rag.answer import Answer
 from desktop.core.rag.citations import Citation
 from desktop.core.rag.retrieve import Source
 from desktop.core.services import Services
+from desktop.core.types import pages_label
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
@@ -145,5 +146,5 @@ def _print_sources(sources: list[Source]) -> None:
         if s.heading:
             where += f" — {s.heading}"
         if s.page:
-            where += f" (page {s.page})"
+            where += f" ({pages_label(s.page, s.page_end)})"
         print(f"  [{s.rank}] {where}  (score {s.score:.4f})")

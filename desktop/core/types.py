@@ -20,6 +20,14 @@ def mark_ocr(heading: str) -> str:
     return f"{heading} {OCR_MARK}" if heading else OCR_MARK
 
 
+def pages_label(page: int, page_end: int = 0) -> str:
+    """How a passage's pages are named: "page 3", "pages 3-4" when it runs on over a page
+    break, "" when it has none."""
+    if not page:
+        return ""
+    return f"pages {page}-{page_end}" if page_end > page else f"page {page}"
+
+
 def split_ocr_mark(heading: str) -> tuple[str, bool]:
     """(heading without the OCR mark, whether it had one)."""
     if heading == OCR_MARK:
@@ -33,7 +41,10 @@ def split_ocr_mark(heading: str) -> tuple[str, bool]:
 class Chunk:
     """A passage of a document, with what a citation needs to point at it.
 
-    An OCR'd passage has ``ocr`` set and its heading ends with ``OCR_MARK``."""
+    An OCR'd passage has ``ocr`` set and its heading ends with ``OCR_MARK``. A passage
+    that runs on over a page break has ``page_end`` (its last page) past ``page`` (its
+    first); 0 means the same as ``page``. ``kind`` is "" for a passage, or what else it
+    is: a page of a table of contents or of an index (desktop.core.ingest.contents)."""
 
     text: str
     path: str
@@ -43,6 +54,13 @@ class Chunk:
     heading: str = ""
     page: int = 0
     ocr: bool = False
+    page_end: int = 0
+    kind: str = ""
+
+    @property
+    def last_page(self) -> int:
+        """The page the passage ends on (its first page when it does not run on)."""
+        return max(self.page, self.page_end)
 
     def embedding_text(self) -> str:
         """What the embedder sees: the heading path, then the passage without its own

@@ -105,7 +105,14 @@ def short_location(source: dict[str, Any]) -> str:
     if source.get("heading"):
         where += f" — {source['heading']}"
     if source.get("page"):
-        page = QCoreApplication.translate("SourceRow", "page {page}").format(page=source["page"])
+        first, last = int(source["page"]), int(source.get("page_end") or 0)
+        page = (
+            QCoreApplication.translate("SourceRow", "pages {page}-{page_end}").format(
+                page=first, page_end=last
+            )
+            if last > first
+            else QCoreApplication.translate("SourceRow", "page {page}").format(page=first)
+        )
         where += f" · {page}"
     return where
 

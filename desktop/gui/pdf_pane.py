@@ -178,15 +178,19 @@ class PdfPane(QWidget):
         passage: str,
         quotes: tuple[str, ...],
         indexed: Callable[[], str | Exception | None],
+        page_end: int = 0,
     ) -> int:
-        """Start opening; ``opened`` follows. Returns the request's token."""
+        """Start opening; ``opened`` follows. Returns the request's token. ``page_end``
+        is the passage's last page when it runs on over a page break."""
         self.token += 1
         self.pages, self.page, self.sizes = 0, max(1, page), {}
         self.highlight = self.extra = self.current = None
         self.canvas.image = QImage()
         self.canvas.rects, self.canvas.quotes, self.canvas.extra = [], [], []
         self.canvas.update()
-        self.ensure_engine().post(PdfOpen(self.token, path, page, passage, quotes, indexed))
+        self.ensure_engine().post(
+            PdfOpen(self.token, path, page, passage, quotes, indexed, page_end)
+        )
         return self.token
 
     def close_engine(self) -> None:

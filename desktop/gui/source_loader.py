@@ -212,6 +212,7 @@ class PdfOpen:
     passage: str
     quotes: tuple[str, ...]
     indexed: Callable[[], str | Exception | None]  # the manifest's hash, asked on the worker
+    page_end: int = 0  # the source's last page, when it runs on over a page break
 
 
 @dataclass(frozen=True)
@@ -394,14 +395,15 @@ class _PdfWorker:
                 ).format(error=error.name),
             )
         pages = int(doc.pageCount())
-        highlight = self.find(cmd.passage, cmd.quotes, max(1, min(cmd.page or 1, pages)), pages)
+        first = max(1, min(cmd.page or 1, pages))
+        highlight = self.find(cmd.passage, cmd.quotes, first, pages, cmd.page_end)
         found = highlight is not None and bool(highlight.rects)
         note = found_again_note(check, found)
         if check.state in ("ok", "unknown") and not found:
             note = QCoreApplication.translate(
                 "SourceLoader", "The passage's words were not found on its page; its page is shown."
             )
-        wanted = {max(1, min(cmd.page or 1, pages)), *(highlight.rects if highlight else ())}
+        wanted = {first, *(highlight.rects if highlight else ())}
         sizes = {p: self.size(p) for p in wanted}
         return PdfOpened(cmd.token, check, note, pages, sizes, highlight if found else None)
 
@@ -414,13 +416,17 @@ class _PdfWorker:
         selection = self.doc.getSelectionAtIndex(page - 1, a, b - a)
         return [QRectF(poly.boundingRect()) for poly in selection.bounds()]
 
-    def find(self, passage: str, quotes: Sequence[str], page: int, pages: int) -> Highlight | None:
-        """The passage on its page (or the one before or after, where the page number is
-        off), and the part of it that runs over to the next or previous page."""
+    def find(
+        self, passage: str, quotes: Sequence[str], page: int, pages: int, page_end: int = 0
+    ) -> Highlight | None:
+        """The passage on its page (or on its last page, ``page_end``, where most of it is
+        there; or the one before or after, where the page number is off), and the part
+        of it that runs over to the next or previous page."""
         needle = words(passage)
         if not needle:
             return None
-        for p in (page, page - 1, page + 1):
+        last = [page_end] if page_end > page else []
+        for p in dict.fromkeys((page, *last, page - 1, page + 1)):
             if not 1 <= p <= pages:
                 continue
             match = locate(self.text(p), needle, min_share=PART_SHARE)

@@ -281,7 +281,12 @@ class SourceViewer(QFrame):
         if source.get("heading"):
             where.append(str(source["heading"]))
         if source.get("page"):
-            where.append(self.tr("Page {page}").format(page=source["page"]))
+            first, last = int(source["page"]), int(source.get("page_end") or 0)
+            where.append(
+                self.tr("Pages {page}-{page_end}").format(page=first, page_end=last)
+                if last > first
+                else self.tr("Page {page}").format(page=first)
+            )
         self.location.setText("\n".join(where))
         problem = str(source.get("problem") or "")
         self.citation.setText(
@@ -310,6 +315,7 @@ class SourceViewer(QFrame):
                 str(source.get("text", "")),
                 quotes,
                 lambda: indexed(path),
+                page_end=int(source.get("page_end") or 0),
             )
         else:
             self.stack.setCurrentWidget(self.passage)

@@ -41,6 +41,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +79,14 @@ class Corpus:
 
     def found(self, source: Source, q: dict[str, Any]) -> bool:
         """Whether a source is the question's passage: its evidence page (filings) or its
-        phrase (and page, when the question names one)."""
+        phrase (and page, when the question names one); a source that runs on over a page
+        break is on each of its pages."""
+        pages = range(source.page, max(source.page, source.page_end) + 1)
         if "pages" in q:  # FinanceBench: scored by evidence page
-            return Path(source.path).name == q["file"] and source.page in q["pages"]
+            return Path(source.path).name == q["file"] and any(p in q["pages"] for p in pages)
         if "page" in q and q.get("file") and Path(source.path).name != Path(q["file"]).name:
             return False
-        if "page" in q and source.page != int(q["page"]):
+        if "page" in q and int(q["page"]) not in pages:
             return False
         return norm(q["expect"]) in norm(source.text)
 
@@ -156,11 +159,14 @@ def naive_chunks(path: Path) -> list[Chunk]:
         doc = reader(str(path), data)
     except (ReadError, OSError):
         return []
-    sections = doc.sections or []
+    spans = []  # each section cut at its page breaks: one chunk per page at most
+    for s in doc.sections or []:
+        cuts = [s.start, *(b for b in s.breaks if s.start < b < s.end), s.end]
+        spans += [(a, b, s.page_at(a)) for a, b in pairwise(cuts)]
     return [
-        Chunk(doc.text[s.start : s.end], str(path), i, s.start, s.end, "", s.page)
-        for i, s in enumerate(sections)
-        if doc.text[s.start : s.end].strip()
+        Chunk(doc.text[a:b], str(path), i, a, b, "", page)
+        for i, (a, b, page) in enumerate(spans)
+        if doc.text[a:b].strip()
     ]
 
 
@@ -224,7 +230,7 @@ def pipelines(
             from desktop.core.rag.retrieve import join_neighbours
 
             return [
-                Source(i, p.path, p.page, p.heading, p.score, p.text, p.start, p.end)
+                Source(i, p.path, p.page, p.heading, p.score, p.text, p.start, p.end, p.page_end)
                 for i, p in enumerate(join_neighbours(hits)[:DEPTH], start=1)
             ]
 

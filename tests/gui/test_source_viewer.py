@@ -18,7 +18,7 @@ from desktop.core.ingest.readers import reader_for
 from desktop.core.rag.citations import verify_citations
 from desktop.core.rag.retrieve import Source, retrieve
 from desktop.gui.backend import source_dicts
-from desktop.gui.chat_view import AnswerWidget, SourceRow
+from desktop.gui.chat_view import AnswerWidget, SourceRow, short_location
 from desktop.gui.main_window import MainWindow
 from desktop.gui.text_match import words as word_spans
 from tests.gui.test_main_window import DOCS, ingest_by_drop, open_window
@@ -154,6 +154,28 @@ def test_a_pdf_passage_over_a_page_break_is_highlighted_on_both_pages(
         assert pane.page == page
         boxes = char_boxes(pdf, page, text.split("\n")[-1] if page == 2 else text)
         assert any(r.intersects(b) for r in pane.canvas.rects for b in boxes)
+
+
+def test_a_source_that_runs_on_over_a_page_break_names_and_marks_both_pages(
+    qtbot: QtBot, window: MainWindow, library: Path
+) -> None:
+    """A source whose chunk ran on over the break carries its last page: the viewer names
+    both pages and finds the passage from the last one when the first holds only a line."""
+    import pypdfium2 as pdfium
+
+    pdf = (library / "handbook.pdf").resolve()
+    doc = pdfium.PdfDocument(str(pdf))
+    end_of_2 = doc[1].get_textpage().get_text_range().rstrip().splitlines()[-1]
+    start_of_3 = doc[2].get_textpage().get_text_range()[:400]
+    doc.close()
+    source = {"rank": 1, "path": str(pdf), "page": 2, "page_end": 3, "heading": "", "score": 1.0}
+    source["text"] = f"{end_of_2}\n{start_of_3}"
+    with qtbot.waitSignal(window.preview.loaded, timeout=30_000):
+        window.show_source(source)
+    assert "Pages 2-3" in window.preview.location.text()
+    pane = window.preview.pdf
+    assert pane.highlight is not None and 3 in pane.highlight.rects
+    assert short_location(source).endswith("pages 2-3")
 
 
 @pytest.mark.parametrize("name", ["handbook.docx", "checklist.md"])

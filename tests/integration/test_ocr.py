@@ -223,7 +223,8 @@ def test_an_image_only_pdf_answers_a_paraphrased_question_with_the_right_page(
         expects = ["the command language of gnuplot is case sensitive", "pixmap objects retain"]
         for (question, page), expect in zip(questions, expects, strict=True):
             top = retrieve(store, embedder, question, 3, "hybrid")[0]
-            assert (top.page, top.heading) == (page, "(OCR)"), (question, top)
+            # The passage may run on from the page before (its chunks join over the break).
+            assert top.page <= page <= top.last_page and top.heading == "(OCR)", (question, top)
             assert expect in _words(top.text)
     finally:
         store.close()

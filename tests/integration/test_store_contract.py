@@ -298,3 +298,27 @@ def test_what_was_written_is_there_after_reopening(open_store: Opener, docs: Pat
     assert reopened.open_existing()["model"] == MODEL
     assert reopened.count() == 4 and len(reopened.files()) == 3
     assert reopened.search(WEST, "etcd", 1)[0].path == str(docs / "sub" / "etcd.md")
+
+
+@pytest.mark.parametrize("layout", [SCHEMA, "2"])
+def test_a_chunk_keeps_its_last_page_and_kind_in_the_layouts_that_have_them(
+    open_store: Opener, docs: Path, layout: str
+) -> None:
+    """A passage that runs on over a page break comes back with both pages, a contents page
+    with its kind; a library in a layout before them still takes such chunks, and answers
+    with its first page as its last and every chunk a passage."""
+    store = open_store()
+    store.prepare(MODEL, DIM, layout=layout)
+    path = str(docs / "indexes.md")
+    chunks = [
+        Chunk("Indexes are built per segment, and", path, 0, 0, 34, "Index", 3, page_end=4),
+        Chunk("Index . . . . . 3", path, 1, 40, 57, "", 1, page_end=1, kind="contents"),
+    ]
+    store.replace_file(FileRecord(path, "h", 1, 0), chunks, [EAST, NORTH])
+    store.flush()
+    assert store.schema == layout
+    spans = {(h.page, h.page_end, h.kind) for h in store.search(EAST, "index", 2, "dense")}
+    if layout == SCHEMA:
+        assert spans == {(3, 4, ""), (1, 1, "contents")}
+    else:
+        assert spans == {(3, 3, ""), (1, 1, "")}

@@ -62,7 +62,7 @@ def test_a_layout_1_library_is_searched_then_rebuilt_into_the_current_layout(
         assert any(r.startswith(f"store layout 1 -> {SCHEMA}") for r in reasons), reasons
         summary = [e for e in reindex(store, faq_embedder, IngestOptions())][-1]
         assert isinstance(summary, ReindexSummary) and summary.rebuilt
-        assert store.schema == SCHEMA == "2"
+        assert store.schema == SCHEMA == "3"
         assert store.count() == chunks
         assert {"configur", "index"} <= set(store.bm25_query("Configuring indexes").split())
         assert _ids(store, faq_embedder) == clean_ids
@@ -71,7 +71,7 @@ def test_a_layout_1_library_is_searched_then_rebuilt_into_the_current_layout(
         store.close()
     reopened = MilvusStore(str(tmp_path / "old.db"))
     try:
-        assert reopened.schema == "2" and reopened.count() == chunks
+        assert reopened.schema == SCHEMA and reopened.count() == chunks
     finally:
         reopened.close()
 

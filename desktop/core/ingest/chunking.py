@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
+from itertools import pairwise
 
 from desktop.core.ingest.document import Document, Section
 from desktop.core.types import Chunk, mark_ocr
@@ -24,6 +26,9 @@ _BREAKS = (
     "; ", "\uff1b", ", ", "\uff0c", "\u3001", " ",
 )  # fmt: skip
 MAX_CHUNK_CHARS = 4000  # at most 16 KB of UTF-8, a quarter of the store's text field
+# A section's part on one page shorter than this share of a chunk is no chunk of its own:
+# it runs on into the next page's part (desktop.core.ingest.chunking.page_parts).
+RUN_ON_SHARE = 0.5
 TokenSpans = Callable[[str], Sequence[tuple[int, int]]]  # character span of each token
 
 
@@ -110,7 +115,7 @@ def _merge_heading_only(doc: Document) -> list[Section]:
     pending: Section | None = None
     for sec in doc.sections:
         if pending is not None:
-            sec = Section(pending.start, sec.end, sec.heading, sec.page or pending.page, sec.ocr)
+            sec = replace(sec, start=pending.start, page=sec.page or pending.page)
             pending = None
         body = doc.text[sec.start : sec.end].strip()
         if "\n" not in body and body.startswith("#"):
@@ -122,15 +127,51 @@ def _merge_heading_only(doc: Document) -> list[Section]:
     return merged
 
 
+def _length(text: str, token_spans: TokenSpans | None) -> int:
+    return len(token_spans(text)) if token_spans else len(text)
+
+
+def page_parts(
+    text: str, sec: Section, size: int, token_spans: TokenSpans | None = None
+) -> list[tuple[int, int]]:
+    """The spans of a section that are cut into chunks apart: the whole section when it
+    fits in one chunk or has no page breaks; else its pages, each page's part shorter than
+    ``RUN_ON_SHARE`` of a chunk joined to the next page's (the last to the one before), so
+    that a question at the foot of a page keeps its answer from the next."""
+    breaks = [b for b in sec.breaks if sec.start < b < sec.end]
+    if not breaks or _length(text[sec.start : sec.end], token_spans) <= size:
+        return [(sec.start, sec.end)]
+    cuts = [sec.start, *breaks, sec.end]
+    parts = [[a, b] for a, b in pairwise(cuts)]
+    small = size * RUN_ON_SHARE
+    merged: list[list[int]] = []
+    for part in parts:
+        if merged and _length(text[merged[-1][0] : merged[-1][1]], token_spans) < small:
+            merged[-1][1] = part[1]  # the page before was a scrap: it runs on into this one
+        else:
+            merged.append(part)
+    if len(merged) > 1 and _length(text[merged[-1][0] : merged[-1][1]], token_spans) < small:
+        last = merged.pop()
+        merged[-1][1] = last[1]
+    return [(a, b) for a, b in merged]
+
+
 def chunk_document(
     doc: Document, *, size: int, overlap: int, token_spans: TokenSpans | None = None
 ) -> list[Chunk]:
     """Chunks of at most ``size`` tokens (given ``token_spans``) or characters; those of
-    an OCR'd section carry the OCR mark in their heading."""
+    an OCR'd section carry the OCR mark in their heading. A section that runs on over page
+    breaks is cut at them (``page_parts``) unless it fits in one chunk or a page holds
+    only a scrap of it; a chunk has the pages of its first and last characters."""
     chunks: list[Chunk] = []
     for sec in _merge_heading_only(doc):
         heading = mark_ocr(sec.heading) if sec.ocr else sec.heading
-        for s, e in split_span(doc.text, sec.start, sec.end, size, overlap, token_spans):
+        spans = [
+            span
+            for a, b in page_parts(doc.text, sec, size, token_spans)
+            for span in split_span(doc.text, a, b, size, overlap, token_spans)
+        ]
+        for s, e in spans:
             piece = doc.text[s:e].rstrip()
             if not piece:
                 continue
@@ -142,8 +183,10 @@ def chunk_document(
                     start=s,
                     end=s + len(piece),
                     heading=heading,
-                    page=sec.page,
+                    page=sec.page_at(s),
                     ocr=sec.ocr,
+                    page_end=sec.page_at(s + len(piece) - 1),
+                    kind=sec.kind,
                 )
             )
     return chunks

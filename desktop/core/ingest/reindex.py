@@ -28,7 +28,7 @@ from desktop.core.ingest.pipeline import (
 )
 from desktop.core.progress import CancelToken
 from desktop.core.store.base import Store
-from desktop.core.store.schema import SCHEMA
+from desktop.core.store.schema import SCHEMA, layout_change
 
 
 def chunking_of(options: IngestOptions) -> dict[str, int]:
@@ -54,7 +54,7 @@ def differences(
     already matches."""
     reasons = []
     if built is not None and built_layout != SCHEMA:
-        reasons.append(f"store layout {built_layout} -> {SCHEMA} (keyword search on stemmed words)")
+        reasons.append(layout_change(built_layout))
     if built is not None and (built.get("model") != model or int(str(built.get("dim"))) != dim):
         reasons.append(
             f"embedding model {built.get('model')} (dimension {built.get('dim')}) "

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from desktop.core.llm.base import Message, Tool
 from desktop.core.rag.retrieve import Source
-from desktop.core.types import split_ocr_mark
+from desktop.core.types import pages_label, split_ocr_mark
 
 INSTRUCTIONS = (
     "You answer questions about the user's own documents. Use only the numbered sources "
@@ -44,12 +44,16 @@ SEARCH_TOOL: Tool = {
 
 
 def format_source(source: Source) -> str:
-    """``[1] scan.pdf — Heading (page 3, OCR)``, then the passage."""
+    """``[1] scan.pdf — Heading (page 3, OCR)``, or ``(pages 3-4)`` for a passage that
+    runs on over a page break, or ``(page 2, contents)`` for a page of contents or of an
+    index; then the passage."""
     heading, ocr = split_ocr_mark(source.heading)
     where = source.path
     if heading:
         where += f" — {heading}"
-    notes = [f"page {source.page}"] if source.page else []
+    pages = pages_label(source.page, source.page_end)
+    notes = [pages] if pages else []
+    notes += [source.kind] if source.kind else []
     notes += ["OCR"] if ocr else []
     if notes:
         where += f" ({', '.join(notes)})"

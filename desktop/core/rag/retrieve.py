@@ -3,10 +3,15 @@
 Passages are retrieved as chunks, but people read sources: when neighbouring chunks of
 the same section come back together (a section longer than one chunk), they are joined
 into one source, ranked by its best chunk, so the passage is whole and counted once.
+
+Pages of contents and of an index (desktop.core.ingest.contents) come after the passages
+found, unless the question asks where something is (which page, which section): their
+words match every question about what they list, but they answer none but that one.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -19,6 +24,14 @@ CANDIDATES_PER_SOURCE = 2  # chunks fetched per requested source, before joining
 # right passage is among them far more often than it is first (tests/bench/bench_recall).
 RERANK_CANDIDATES = 30
 ADJACENT = 2  # characters of gap (white space) under which two chunks are neighbours
+# A question that a contents or index page answers: where something is in the documents.
+ASKS_WHERE = re.compile(
+    r"\b(?:(?:which|what) (?:page|pages|section|sections|chapter|chapters|part)\b"
+    r"|page numbers?\b|table of contents|\bcontents\b|\bin the index\b"
+    r"|where (?:is|are|can i find|do i find|does it (?:say|talk|discuss))\b.*\b"
+    r"(?:discussed|described|covered|documented|explained|mentioned|listed|about)\b)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -31,12 +44,20 @@ class Source:
     text: str
     start: int = 0  # character span in the document, for pointing at the passage
     end: int = 0
+    page_end: int = 0  # its last page, when it runs on over a page break (0: ``page``)
+    kind: str = ""  # "" for a passage; "contents" or "index" for such a page
+
+    @property
+    def last_page(self) -> int:
+        return max(self.page, self.page_end)
 
     def to_json(self) -> dict[str, object]:
         return {
             "rank": self.rank,
             "path": self.path,
             "page": self.page,
+            "page_end": self.last_page,
+            "kind": self.kind,
             "heading": self.heading,
             "score": self.score,
             "text": self.text,
@@ -52,12 +73,19 @@ class _Passage:
     start: int
     end: int
     text: str
+    page_end: int = 0
+    kind: str = ""
 
     def joins(self, hit: Hit) -> bool:
-        same = (hit.path, hit.page, hit.heading) == (self.path, self.page, self.heading)
+        """Whether the hit is this passage's neighbour: in the same section (which may run
+        on over a page break), overlapping or next to it."""
+        same = (hit.path, hit.heading, hit.kind) == (self.path, self.heading, self.kind)
         return same and hit.start <= self.end + ADJACENT and hit.end + ADJACENT >= self.start
 
     def join(self, hit: Hit) -> None:
+        if hit.page:
+            self.page = min(self.page or hit.page, hit.page)
+            self.page_end = max(self.page_end, hit.page_end, hit.page)
         if hit.start < self.start:
             self.text = hit.text + self.text[max(0, hit.end - self.start) :]
             self.start = hit.start
@@ -79,9 +107,27 @@ def join_neighbours(hits: Sequence[Hit]) -> list[_Passage]:
                 break
         if not merged:
             passages.append(
-                _Passage(hit.path, hit.page, hit.heading, hit.score, hit.start, hit.end, hit.text)
+                _Passage(
+                    hit.path,
+                    hit.page,
+                    hit.heading,
+                    hit.score,
+                    hit.start,
+                    hit.end,
+                    hit.text,
+                    max(hit.page, hit.page_end),
+                    hit.kind,
+                )
             )
     return passages
+
+
+def passages_first(passages: Sequence[_Passage], question: str) -> list[_Passage]:
+    """Contents and index pages after the passages (each group in its order), unless the
+    question asks where something is (``ASKS_WHERE``)."""
+    if ASKS_WHERE.search(question):
+        return list(passages)
+    return [p for p in passages if not p.kind] + [p for p in passages if p.kind]
 
 
 def rerank(reranker: Reranker, question: str, hits: Sequence[Hit]) -> list[Hit]:
@@ -112,8 +158,8 @@ def retrieve(
         hits = rerank(
             reranker, question, store.search(vector, question, max(want, candidates), mode, within)
         )[:want]
-    passages = join_neighbours(hits)[:k]
+    passages = passages_first(join_neighbours(hits), question)[:k]
     return [
-        Source(i, p.path, p.page, p.heading, p.score, p.text, p.start, p.end)
+        Source(i, p.path, p.page, p.heading, p.score, p.text, p.start, p.end, p.page_end, p.kind)
         for i, p in enumerate(passages, start=1)
     ]

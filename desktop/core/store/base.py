@@ -35,6 +35,10 @@ class FileRecord:
 
 @dataclass(frozen=True)
 class Hit:
+    """A chunk a search found. ``page_end`` is its last page (the same as ``page`` unless
+    it runs on over a page break; in layouts before 3, always); ``kind`` is "" for a
+    passage, "contents" or "index" for such a page (desktop.core.ingest.contents)."""
+
     id: str
     text: str
     path: str
@@ -43,6 +47,8 @@ class Hit:
     start: int
     end: int
     score: float
+    page_end: int = 0
+    kind: str = ""
 
 
 class Store(Protocol):

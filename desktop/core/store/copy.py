@@ -21,10 +21,16 @@ from desktop.core.progress import CancelToken
 from desktop.core.store.connection import display_uri
 from desktop.core.store.generations import active_alias, generation_names
 from desktop.core.store.milvus import MilvusStore
-from desktop.core.store.schema import EMBEDDING_PROPERTY, SCHEMA_PROPERTY, STATE_PROPERTY
+from desktop.core.store.schema import (
+    EMBEDDING_PROPERTY,
+    SCHEMA_PROPERTY,
+    STATE_PROPERTY,
+    page_fields,
+    stored_fields,
+)
 
 BATCH = 512  # chunks per read and insert; Milvus Lite caps one query at 16384 rows
-_CHUNK_FIELDS = ["id", "file_key", "text", "path", "heading", "page", "ordinal", "start", "end"]
+_KEYS = ["id", "file_key"]  # then the fields of the source's layout (stored_fields)
 _FILE_FIELDS = ["file_key", "path", "hash", "size", "chunks", "mtime_ns"]
 _NOT_COPIED = {EMBEDDING_PROPERTY, SCHEMA_PROPERTY, STATE_PROPERTY}  # set by prepare()
 
@@ -86,11 +92,14 @@ def copy_library(
             target._client.alter_collection_properties(target.chunks_name, properties=extra)
 
     done = 0
-    for rows in _pages(source, source.chunks_name, [*_CHUNK_FIELDS, "dense"], batch):
+    fields = [*_KEYS, *stored_fields(source.schema), "dense"]
+    for rows in _pages(source, source.chunks_name, fields, batch):
         cancel.raise_if_cancelled()
         for r in rows:
             r["dense"] = [float(x) for x in r["dense"]]
             r.update(target.lexical_field(str(r["text"]), str(r["heading"])))
+            end, kind = int(r.pop("page_end", 0) or 0), str(r.pop("kind", "") or "")
+            r.update(page_fields(target.schema, int(r["page"]), end, kind))
         with _blame(target):
             target._client.insert(target.chunks_name, rows)
         done += len(rows)

@@ -36,8 +36,6 @@ from desktop.core.types import Chunk
 # The records come with the store for the callers that import them from here.
 __all__ = ["FileRecord", "Hit", "MilvusStore", "SearchMode", "check_store", "describe_store"]
 
-_STORED_FIELDS = ("text", "path", "heading", "page", "ordinal", "start", "end")
-
 
 def check_store(uri: str, token: str = "", library: str = "default") -> str:
     """Open a store the way Fathom would and describe it in one line (for "Test
@@ -296,14 +294,14 @@ class MilvusStore:
         rows = self._client.query(
             self.chunks_name,
             filter=f'file_key == "{old_key}"',
-            output_fields=[*_STORED_FIELDS, "dense"],
+            output_fields=[*schema.stored_fields(self.schema), "dense"],
             limit=QUERY_CAP,
         )
         if len(rows) != record.chunks:
             return False
         moved = [
             {
-                **{f: r[f] for f in (*_STORED_FIELDS, "dense")},
+                **{f: r[f] for f in (*schema.stored_fields(self.schema), "dense")},
                 "id": f"{new_key[:24]}-{r['ordinal']}",
                 "file_key": new_key,
                 "path": schema.clip_bytes(new, schema.PATH_MAX_BYTES),

@@ -20,16 +20,32 @@ PATH_MAX_BYTES = 4096
 
 HEADING_MAX_BYTES = 1024
 
+KIND_MAX_BYTES = 16
+
 SCHEMA_PROPERTY = "fathom.schema"
 
 # Layout 2 keeps each chunk's search terms (desktop.core.lexical) in a field of their own,
-# which BM25 indexes; layout 1 (libraries built before it) indexed the raw text. Both are
-# read; new libraries and rebuilt generations are written in the newest.
-SCHEMA = "2"
+# which BM25 indexes; layout 1 (libraries built before it) indexed the raw text. Layout 3
+# adds a chunk's last page (``page_end``: a passage may run on over a page break) and its
+# ``kind`` ("" for a passage, "contents" or "index" for such a page). All are read: in the
+# older layouts a chunk's last page is its first and every chunk is a passage, so their
+# searches go on as before. New libraries and rebuilt generations are written in the
+# newest.
+SCHEMA = "3"
 
-SCHEMAS_READ = ("1", "2")
+SCHEMAS_READ = ("1", "2", "3")
 
-LEXICAL_SCHEMAS = frozenset({"2"})
+LEXICAL_SCHEMAS = frozenset({"2", "3"})
+
+PAGE_SCHEMAS = frozenset({"3"})  # layouts with page_end and kind
+
+# What each layout brought, for a rebuild's reasons.
+LAYOUT_CHANGES = {
+    "2": "keyword search on stemmed words",
+    "3": "passages across page breaks, contents and index pages marked",
+}
+
+_BASE_FIELDS = ("text", "path", "heading", "page", "ordinal", "start", "end")
 
 CHUNKING_PROPERTY = "fathom.chunking"  # {"chunk_tokens", "chunk_overlap"} of a generation
 
@@ -57,6 +73,25 @@ def lexical_field(layout: str, text: str, heading: str) -> dict[str, str]:
     return {"lexical": clip_bytes(search_terms(text, heading), TEXT_MAX_BYTES)}
 
 
+def stored_fields(layout: str) -> tuple[str, ...]:
+    """A chunk row's fields in ``layout``, but for its id, file key and vectors."""
+    extra = ("page_end", "kind") if layout in PAGE_SCHEMAS else ()
+    return (*_BASE_FIELDS, *extra)
+
+
+def page_fields(layout: str, page: int, page_end: int, kind: str) -> dict[str, Any]:
+    """The last page and the kind of a chunk row, in the layouts that have them."""
+    if layout not in PAGE_SCHEMAS:
+        return {}
+    return {"page_end": max(page, page_end), "kind": clip_bytes(kind, KIND_MAX_BYTES)}
+
+
+def layout_change(layout: str) -> str:
+    """Why a library in ``layout`` would be rebuilt in the newest: what came since."""
+    since = [why for number, why in LAYOUT_CHANGES.items() if int(number) > int(layout)]
+    return f"store layout {layout} -> {SCHEMA} ({'; '.join(since)})"
+
+
 def chunk_row(key: str, chunk: Chunk, vector: Sequence[Any], layout: str) -> dict[str, Any]:
     """The row of one chunk of the file with key ``key``, in ``layout``."""
     return {
@@ -71,6 +106,7 @@ def chunk_row(key: str, chunk: Chunk, vector: Sequence[Any], layout: str) -> dic
         "end": chunk.end,
         "dense": [float(x) for x in vector],
         **lexical_field(layout, chunk.text, chunk.heading),
+        **page_fields(layout, chunk.page, chunk.page_end, chunk.kind),
     }
 
 
@@ -127,6 +163,9 @@ def create_chunks(
     s.add_field("ordinal", DataType.INT32)
     s.add_field("start", DataType.INT64)
     s.add_field("end", DataType.INT64)
+    if layout in PAGE_SCHEMAS:
+        s.add_field("page_end", DataType.INT32)
+        s.add_field("kind", DataType.VARCHAR, max_length=KIND_MAX_BYTES)
     s.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     s.add_field("dense", DataType.FLOAT_VECTOR, dim=dim)
     s.add_function(

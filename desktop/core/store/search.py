@@ -11,9 +11,10 @@ from desktop.core.lexical import query_text
 from desktop.core.store.base import Hit, SearchMode
 from desktop.core.store.fusion import DEFAULT_FUSION, Fusion, fuse
 from desktop.core.store.manifest import file_key
-from desktop.core.store.schema import LEXICAL_SCHEMAS
+from desktop.core.store.schema import LEXICAL_SCHEMAS, PAGE_SCHEMAS
 
 _OUT_FIELDS = ["text", "path", "page", "heading", "start", "end"]
+_PAGE_FIELDS = ["page_end", "kind"]  # in PAGE_SCHEMAS only
 
 
 def _quoted(text: str) -> str:
@@ -67,13 +68,14 @@ def search(
     files or folders. A hybrid search runs a dense and a BM25 search of ``k`` each and
     fuses them."""
     expr = path_filter(within)
+    out = [*_OUT_FIELDS, *(_PAGE_FIELDS if layout in PAGE_SCHEMAS else ())]
     if mode == "dense":
-        hits = _search_field(client, chunks, "dense", [float(x) for x in vector], k, expr)
+        hits = _search_field(client, chunks, "dense", [float(x) for x in vector], k, expr, out)
     elif mode == "bm25":
-        hits = _search_field(client, chunks, "sparse", bm25_query(layout, text), k, expr)
+        hits = _search_field(client, chunks, "sparse", bm25_query(layout, text), k, expr, out)
     else:
-        dense = _search_field(client, chunks, "dense", [float(x) for x in vector], k, expr)
-        bm25 = _search_field(client, chunks, "sparse", bm25_query(layout, text), k, expr)
+        dense = _search_field(client, chunks, "dense", [float(x) for x in vector], k, expr, out)
+        bm25 = _search_field(client, chunks, "sparse", bm25_query(layout, text), k, expr, out)
         hits = fuse(dense, bm25, k, fusion)
     if within:  # LIKE's wildcards may over-match ('_' is one in Milvus Lite): be exact
         keep = within_test(within)
@@ -81,7 +83,9 @@ def search(
     return hits
 
 
-def _search_field(client: Any, chunks: str, field: str, query: Any, k: int, expr: str) -> list[Hit]:
+def _search_field(
+    client: Any, chunks: str, field: str, query: Any, k: int, expr: str, out: list[str]
+) -> list[Hit]:
     metric = "IP" if field == "dense" else "BM25"
     if field == "sparse" and not str(query).strip():
         return []
@@ -91,7 +95,7 @@ def _search_field(client: Any, chunks: str, field: str, query: Any, k: int, expr
         anns_field=field,
         search_params={"metric_type": metric},
         limit=k,
-        output_fields=_OUT_FIELDS,
+        output_fields=out,
         filter=expr,
     )
     return [_hit(h) for h in res[0]] if res else []
@@ -99,13 +103,16 @@ def _search_field(client: Any, chunks: str, field: str, query: Any, k: int, expr
 
 def _hit(h: dict[str, Any]) -> Hit:
     e = h.get("entity", {})
+    page = int(e["page"])
     return Hit(
         id=str(h["id"]),
         text=e["text"],
         path=e["path"],
-        page=int(e["page"]),
+        page=page,
         heading=e["heading"],
         start=int(e["start"]),
         end=int(e["end"]),
         score=float(h["distance"]),
+        page_end=max(page, int(e.get("page_end") or 0)),  # older layouts: the first page
+        kind=str(e.get("kind") or ""),
     )

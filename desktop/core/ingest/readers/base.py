@@ -96,6 +96,8 @@ class TextBuilder:
         self._heading = ""
         self._page = 0
         self._ocr = False
+        self._kind = ""
+        self._breaks: list[int] = []
         self._has_body = False
 
     def _write(self, text: str) -> None:
@@ -105,11 +107,15 @@ class TextBuilder:
     def _close(self, *, headings_alone: bool) -> None:
         """End the open section; one holding only heading lines is kept when asked."""
         if self._has_body or (headings_alone and self._end > self._start):
+            breaks = tuple(b for b in self._breaks if b < self._end)
             self._sections.append(
-                Section(self._start, self._end, self._heading, self._page, self._ocr)
+                Section(
+                    self._start, self._end, self._heading, self._page, self._ocr, breaks, self._kind
+                )
             )
         self._start = self._end = self._length
         self._has_body = False
+        self._breaks = []
 
     def heading(self, level: int, title: str) -> None:
         """A heading of ``level`` (smaller is higher; any integer) opens a section."""
@@ -126,14 +132,25 @@ class TextBuilder:
         self._end = self._length
         self._write("\n\n")
 
-    def section(self, heading: str, page: int = 0, *, ocr: bool = False) -> None:
+    def section(self, heading: str, page: int = 0, *, ocr: bool = False, kind: str = "") -> None:
         """Open a section with an explicit heading path and page, writing no heading line;
-        ``ocr`` marks text read from an image (it holds for the headings under it)."""
+        ``ocr`` marks text read from an image (it holds for the headings under it);
+        ``kind`` what the section is when it is not text (a contents page)."""
         self._close(headings_alone=True)
         self._stack = [(0, heading)] if heading else []
         self._heading = heading
         self._page = page
         self._ocr = ocr
+        self._kind = kind
+
+    def runs_on(self) -> bool:
+        """Whether a section with text is open, for the next page to continue it."""
+        return self._has_body
+
+    def next_page(self) -> None:
+        """The open section runs on over a page break: what is written next is on its
+        next page."""
+        self._breaks.append(self._length)
 
     def page(self, number: int) -> None:
         """Open a new page (a PDF page, a slide): headings start afresh."""

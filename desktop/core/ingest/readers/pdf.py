@@ -20,6 +20,7 @@ import warnings
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import Cancelled
+from desktop.core.ingest.contents import page_kind
 from desktop.core.ingest.document import Document
 from desktop.core.ingest.readers.base import PageHook, ReadError, TextBuilder, reason
 
@@ -47,6 +48,9 @@ OCR_BELOW = 32
 # in detection only (recognition does not depend on the resolution): 4.3 s a page against
 # 3.4 at 108 dpi on 2 cores (tests/bench/bench_ocr.py).
 OCR_SCALE = 2.0
+
+# The longest line taken for a page's running head (a title, a chapter, the page number).
+RUNNING_HEAD_CHARS = 80
 
 # Per page: its text, whether OCR read it; then the outline marks by page.
 Pages = tuple[list[str], list[bool], dict[int, list[tuple[str, str]]]]
@@ -221,26 +225,49 @@ def _document(
     path: str, texts: list[str], ocr: list[bool], marks: dict[int, list[tuple[str, str]]]
 ) -> Document:
     """The pages as sections; a document without text (blank pages, scans of photos) is
-    an empty document, not an error."""
+    an empty document, not an error.
+
+    A section runs on over a page break unless an outline entry starts the next page: an
+    FAQ entry whose question ends one page and whose answer fills the next stays one
+    passage. A page of contents or of an index is a section of its own, of that kind
+    (desktop.core.ingest.contents), and so is a page read another way (OCR or not)."""
     if not texts:
         raise ReadError("empty PDF: it has no pages")
     builder = TextBuilder()
     heading = ""
+    before: tuple[str, bool] | None = None  # the previous page's kind and OCR, if it had text
     for number, text in enumerate(texts, start=1):
+        kind = page_kind(text)
         # (start, heading path, title) of each run of the page under one outline entry
         runs: list[tuple[int, str, str]] = [(0, heading, "")]
         for title, heading in marks.get(number, []):
             found = _find_title(text, title, runs[-1][0])
             runs.append((runs[-1][0] if found is None else found, heading, title))
+        if len(runs) > 1 and _running_head(text[: text.rfind("\n", 0, runs[1][0]) + 1], number):
+            runs[1] = (0, *runs[1][1:])  # the page's head goes with the entry under it
         ends = [start for start, _, _ in runs[1:]] + [len(text)]
         start = 0
         for (_, run_heading, title), end in zip(runs, ends, strict=True):
             if title and end < len(text) and " ".join(text[start:end].split()) == title:
                 continue  # only the heading: the next entry's section starts with it
-            builder.section(run_heading, number, ocr=ocr[number - 1])
+            runs_on = not title and before == ("", ocr[number - 1]) and not kind
+            if runs_on and builder.runs_on() and text[start:end].strip():
+                builder.next_page()
+            else:
+                builder.section(run_heading, number, ocr=ocr[number - 1], kind=kind)
             builder.block(text[start:end])
             start = end
+        before = (kind, ocr[number - 1]) if text.strip() else None
     return builder.build(path)
+
+
+def _running_head(text: str, number: int) -> bool:
+    """Whether the lines before a page's first outline entry are only its running head:
+    none, or one short line with the page's number in it ("gnuplot 5.4 303")."""
+    line = text.strip()
+    if not line:
+        return True
+    return len(line) <= RUNNING_HEAD_CHARS and "\n" not in line and str(number) in line.split()
 
 
 def _clean(text: str) -> str:
