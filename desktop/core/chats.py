@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import FathomError
+from desktop.core.types import pages_label
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -417,10 +418,11 @@ def scope_label(scope: Sequence[str]) -> str:
 
 
 def source_label(source: dict[str, Any]) -> str:
-    """``file — heading (page N)`` for a source as saved."""
+    """``file — heading (page N)`` for a source as saved, ``(pages N-M)`` for one that
+    runs on over a page break."""
     label = str(source.get("path", ""))
     if source.get("heading"):
         label += f" — {source['heading']}"
     if source.get("page"):
-        label += f" (page {source['page']})"
+        label += f" ({pages_label(int(source['page']), int(source.get('page_end') or 0))})"
     return label

@@ -109,3 +109,11 @@ def test_contents_pages_come_after_passages_unless_the_question_asks_where() -> 
     assert [p.page for p in ordinary] == [40, 41, 2, 311]
     for question in ("Which page describes set title?", "Where is the title option described?"):
         assert [p.page for p in passages_first(passages, question)] == [2, 40, 311, 41]
+
+
+def test_a_saved_source_over_a_page_break_is_labelled_with_both_pages() -> None:
+    from desktop.core.chats import source_label
+
+    saved = {"path": "manual.pdf", "heading": "Syntax", "page": 22, "page_end": 23}
+    assert source_label(saved) == "manual.pdf — Syntax (pages 22-23)"
+    assert source_label({"path": "manual.pdf", "page": 22}) == "manual.pdf (page 22)"
