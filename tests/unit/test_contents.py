@@ -5,6 +5,7 @@ pages end many lines in numbers too and must not pass for contents."""
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -55,11 +56,15 @@ def test_the_manuals_text_pages_are_not(page: int) -> None:
 
 @needs_gnuplot
 def test_entries_whose_page_numbers_do_not_rise_are_no_contents() -> None:
-    """The same entries in another order: a column of numbers, not a table of contents."""
+    """Without their dot leaders, the entries are still contents in their order, but the
+    same lines shuffled are a column of numbers; with leaders and shuffled, an index."""
     lines = page_text(GNUPLOT, 10).splitlines()
-    head, entries = lines[:1], lines[1:]
-    random.Random(7).shuffle(entries)
-    assert page_kind("\n".join(head + entries)) == ""
+    bare = [re.sub(r"(?:\s*\.){4,}\s*", " ", x) for x in lines]
+    assert page_kind("\n".join(bare)) == CONTENTS
+    order = list(range(1, len(lines)))
+    random.Random(7).shuffle(order)
+    assert page_kind("\n".join([bare[0]] + [bare[i] for i in order])) == ""
+    assert page_kind("\n".join([lines[0]] + [lines[i] for i in order])) == INDEX
 
 
 @needs_filings
@@ -82,3 +87,14 @@ def test_a_filings_table_of_contents_is_contents(name: str, page: int) -> None:
 )
 def test_a_filings_table_pages_are_not_contents(name: str, page: int) -> None:
     assert page_kind(page_text(FILINGS / f"{name}.pdf", page)) == ""
+
+
+OCTAVE = Path("/usr/share/doc/octave/octave.pdf")
+
+
+@pytest.mark.skipif(not OCTAVE.is_file(), reason="the Octave manual (octave-doc) is missing")
+@pytest.mark.parametrize(("page", "kind"), [(4, CONTENTS), (1140, INDEX), (1125, ""), (200, "")])
+def test_the_octave_manuals_contents_and_its_texinfo_index(page: int, kind: str) -> None:
+    """Texinfo's index: "hold . . . . . 403" lines in alphabetical order, their pages not
+    rising; its contents rise; a page of the licence and one of text are neither."""
+    assert page_kind(page_text(OCTAVE, page)) == kind

@@ -8,7 +8,8 @@ apart and retrieval can rank them below passages.
 
 A contents page is mostly entries that end in a page number: after dot leaders
 ("Arrow . . . . 131") or a space ("ITEM 1A Risk Factors 10"), the numbers rising down the
-page. An index page is mostly "term, 12, 45-47" lines. A page of a financial table also
+page. An index page is mostly "term, 12, 45-47" lines, or entries with dot leaders whose
+pages do not rise (Texinfo's indexes). A page of a financial table also
 has many lines ending in numbers, but they are amounts ("3,393", "(8)", "12.5%"), several
 to a line, in no order: an entry line holds one bare number of at most four digits and
 no other amount, and the entries' numbers must rise.
@@ -81,4 +82,7 @@ def page_kind(text: str) -> str:
         rising = sum(1 for a, b in pairwise(pages) if a <= b)
         if rising >= MIN_RISING * (len(pages) - 1):
             return CONTENTS
+        # Entries in alphabetical order, their pages not: an index with dot leaders.
+        if sum(1 for x in lines if _LEADERS.search(x) and _contents_page(x)) >= need:
+            return INDEX
     return ""
