@@ -2,6 +2,7 @@
 
     python -m tests.bench.bench_recall --embedding MODEL_DIR [--reranker MODEL_DIR]
         [--corpora milvus,financebench,gnuplot] [--work DIR] [--limit N]
+        [--chunk-tokens N] [--chunk-overlap N]
 
 Corpora and their questions (``tests/data/recall/README.md`` says how they were made):
 - ``milvus``: the Milvus 2.4 docs (``../shared/corpus``), ``tests/data/recall/milvus_docs.jsonl``;
@@ -47,7 +48,7 @@ from typing import Any
 
 from desktop.core.embeddings.onnx import OnnxEmbedder
 from desktop.core.embeddings.rerank import OnnxReranker, Reranker
-from desktop.core.ingest.pipeline import Summary, ingest
+from desktop.core.ingest.pipeline import IngestOptions, Summary, ingest
 from desktop.core.ingest.readers import ReadError, reader_for
 from desktop.core.ingest.scan import scan
 from desktop.core.rag.retrieve import Source, retrieve
@@ -252,13 +253,16 @@ def pipelines(
     return out
 
 
-def build(corpus: Corpus, work: Path, embedder: OnnxEmbedder) -> dict[str, MilvusStore]:
+def build(
+    corpus: Corpus, work: Path, embedder: OnnxEmbedder, options: IngestOptions | None = None
+) -> dict[str, MilvusStore]:
     """The corpus ingested as the app does (layout 2), copied into the older layout 1
     (same chunks and vectors), and cut the naive way; all in one Lite folder."""
     uri = str(work / f"{corpus.store or corpus.name}.db")
     main = MilvusStore(uri, library="main")
     t0 = time.perf_counter()
-    summary = next(e for e in ingest([corpus.root], main, embedder) if isinstance(e, Summary))
+    events = ingest([corpus.root], main, embedder, options)
+    summary = next(e for e in events if isinstance(e, Summary))
     print(
         f"{corpus.name}: {corpus.root}: {len(main.files())} files, {main.count()} chunks "
         f"({summary.added} added, {time.perf_counter() - t0:.0f} s); "
@@ -300,6 +304,13 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, Scores]]:
     ap.add_argument("--work", type=Path, help="keep the stores here between runs")
     ap.add_argument("--limit", type=int, default=0, help="at most N questions per corpus")
     ap.add_argument(
+        "--chunk-tokens",
+        type=int,
+        default=IngestOptions.chunk_tokens,
+        help="chunk size in the model's tokens (give each size its own --work folder)",
+    )
+    ap.add_argument("--chunk-overlap", type=int, default=IngestOptions.chunk_overlap)
+    ap.add_argument(
         "--pdf-engines",
         help="PDF text engines to try in order, e.g. pypdf (default: the reader's own); "
         "give each its own --work folder",
@@ -322,7 +333,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, Scores]]:
             corpus = load_corpus(name, work)
             if args.limit:
                 corpus.questions = corpus.questions[: args.limit]
-            stores = build(corpus, work, embedder)
+            options = IngestOptions(args.chunk_tokens, args.chunk_overlap)
+            stores = build(corpus, work, embedder, options)
             try:
                 runs = pipelines(stores, embedder, reranker, fusions)
                 results[name] = {p: score(corpus, run) for p, run in runs.items()}
