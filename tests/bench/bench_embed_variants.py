@@ -15,17 +15,24 @@ model folder with its own ``onnx/model.onnx``:
 - ``int8``: ``onnxruntime.quantization.quantize_dynamic`` (int8 weights, activations
   quantised per batch at run time; VNNI instructions where the CPU has them).
 - ``transformers + int8``: the fused graph, quantised.
+- ``int8 per-channel``: as ``int8``, each weight with one scale per output column.
+- ``int8 matmul``, ``int8 matmul per-channel`` (``reduce-range``: 7-bit weights),
+  ``transformers + int8 matmul per-channel``: only the MatMuls quantised; the word
+  embeddings (Gather) and any fused attention stay fp32.
 
 The chunks are ``--sample`` chunk texts of the corpus cut as the ingestion pipeline cuts
 them (evenly spread), embedded as documents by Fathom's OnnxEmbedder with ``--cores``
 threads (the process is pinned to that many CPUs). Each variant runs ``--rounds`` times,
-interleaved with the others; the best round counts (the machine may be shared). Cosine
-is each variant's vector against fp32's for the same text.
+interleaved with the others; the best round counts (the machine may be shared). "CPU s"
+is the least CPU time of the process in a round: on a loaded machine the wall time hides
+what a variant costs, its CPU time much less so (with one thread, no spinning
+worker counts). Cosine is each variant's vector against fp32's for the same text.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -88,13 +95,37 @@ def transformers_optimized(src: Path, dest: Path) -> None:
     print(f"  transformers fusions: {model.get_fused_operator_statistics()}", flush=True)
 
 
-def int8_dynamic(src: Path, dest: Path) -> None:
+def int8_dynamic(src: Path, dest: Path, **options: Any) -> None:
+    """``quantize_dynamic`` with its defaults, or ``options`` (op_types_to_quantize,
+    per_channel, reduce_range, nodes_to_exclude)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     # a fused graph has com.microsoft operators, whose outputs shape inference cannot type
     extra = {"DefaultTensorType": onnx.TensorProto.FLOAT}
-    quantize_dynamic(str(src), str(dest), weight_type=QuantType.QInt8, extra_options=extra)
+    quantize_dynamic(
+        str(src), str(dest), weight_type=QuantType.QInt8, extra_options=extra, **options
+    )
+
+
+def int8_per_channel(src: Path, dest: Path) -> None:
+    """The default operators, weights with one scale per output column."""
+    int8_dynamic(src, dest, per_channel=True)
+
+
+def int8_matmul(src: Path, dest: Path) -> None:
+    """Only the MatMuls with constant weights: the word embeddings (Gather) stay fp32."""
+    int8_dynamic(src, dest, op_types_to_quantize=["MatMul"])
+
+
+def int8_matmul_per_channel(src: Path, dest: Path) -> None:
+    """MatMuls only, one scale per output column of each weight."""
+    int8_dynamic(src, dest, op_types_to_quantize=["MatMul"], per_channel=True)
+
+
+def int8_matmul_per_channel_reduced(src: Path, dest: Path) -> None:
+    """As above, with 7-bit weights (``reduce_range``: no saturation without VNNI)."""
+    int8_dynamic(src, dest, op_types_to_quantize=["MatMul"], per_channel=True, reduce_range=True)
 
 
 def transformers_int8(src: Path, dest: Path) -> None:
@@ -104,12 +135,26 @@ def transformers_int8(src: Path, dest: Path) -> None:
     fused.unlink()
 
 
+def transformers_int8_matmul_per_channel(src: Path, dest: Path) -> None:
+    """The fused graph with its MatMuls quantised per channel; its Attention and
+    EmbedLayerNormalization operators stay fp32."""
+    fused = dest.with_name("fused.onnx")
+    transformers_optimized(src, fused)
+    int8_dynamic(fused, dest, op_types_to_quantize=["MatMul"], per_channel=True)
+    fused.unlink()
+
+
 VARIANTS: dict[str, Callable[[Path, Path], None]] = {
     "fp32": copy_model,
     "ort-all saved": ort_all_saved,
     "transformers": transformers_optimized,
     "int8": int8_dynamic,
     "transformers + int8": transformers_int8,
+    "int8 per-channel": int8_per_channel,
+    "int8 matmul": int8_matmul,
+    "int8 matmul per-channel": int8_matmul_per_channel,
+    "int8 matmul per-channel reduce-range": int8_matmul_per_channel_reduced,
+    "transformers + int8 matmul per-channel": transformers_int8_matmul_per_channel,
 }
 
 
@@ -120,14 +165,16 @@ def measure(
         name: OnnxEmbedder(f, threads=cores, accelerate=False) for name, f in folders.items()
     }
     best = dict.fromkeys(folders, float("inf"))
+    best_cpu = dict.fromkeys(folders, float("inf"))
     vectors: dict[str, list[Any]] = {}
     for e in embedders.values():
         e.encode_documents(list(texts[:8]))  # warm-up
     for _ in range(rounds):
         for name, e in embedders.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             vectors[name] = e.encode_documents(list(texts))
             best[name] = min(best[name], time.perf_counter() - t0)
+            best_cpu[name] = min(best_cpu[name], time.process_time() - c0)
     ref = vectors["fp32"]
     out = {}
     for name in folders:
@@ -137,6 +184,8 @@ def measure(
             "seconds": best[name],
             "texts_per_s": len(texts) / best[name],
             "speedup": best["fp32"] / best[name],
+            "cpu_seconds": best_cpu[name],
+            "cpu_speedup": best_cpu["fp32"] / best_cpu[name],
             "cos_mean": float(cos.mean()),
             "cos_min": float(cos.min()),
             "mb": size / 1e6,
@@ -145,14 +194,17 @@ def measure(
 
 
 def print_table(results: dict[str, dict[str, Any]], n: int, cores: int) -> None:
-    head = "| MB | s | texts/s | speedup | cos mean | cos min |"
+    head = "| MB | s | texts/s | speedup | CPU s | CPU speedup | cos mean | cos min |"
     print(f"| variant ({n} chunks, {cores} threads) {head}")
-    print("|---|---|---|---|---|---|---|")
+    print("|---" * 9 + "|")
     for name, r in results.items():
         print(
             f"| {name} | {r['mb']:.1f} | {r['seconds']:.2f} | {r['texts_per_s']:.1f} | "
-            f"{r['speedup']:.2f}x | {r['cos_mean']:.5f} | {r['cos_min']:.5f} |"
+            f"{r['speedup']:.2f}x | {r['cpu_seconds']:.2f} | {r['cpu_speedup']:.2f}x | "
+            f"{r['cos_mean']:.5f} | {r['cos_min']:.5f} |"
         )
+    if hasattr(os, "getloadavg"):
+        print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, Any]]:
