@@ -66,6 +66,7 @@ def test_retrieval_bench_builds_stores_and_times_both_ways(
     n = sum(1 for q in questions if q.strip())
     assert [(r.size, r.where) for r in rows] == [
         (60, "Lite, in process"),
+        (60, "Lite, new process"),  # the store opened in a process started for it
         (60, "bare collection, in process"),
         (60, "gRPC server"),
     ]
@@ -75,6 +76,7 @@ def test_retrieval_bench_builds_stores_and_times_both_ways(
             assert 0 < r.lat.p(mode, 50) <= r.lat.p(mode, 95)
     assert rows[0].build_s > 0 and rows[0].disk_mb > 0
     assert "| 60 | gRPC server |" in out and "| 60 | bare collection, in process |" in out
+    assert "| 60 | Lite, new process |" in out
 
 
 @pytest.mark.slow
