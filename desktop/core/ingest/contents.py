@@ -48,6 +48,8 @@ _NUMBER = re.compile(r"[0-9]{1,4}")
 
 def _contents_page(line: str) -> int | None:
     """The page number a contents entry ends in (None: the line is no entry)."""
+    if not line[-1:].isdigit():
+        return None  # the cheap test first: most lines of most pages end otherwise
     m = _ENTRY.match(line)
     if m is None:
         return None
@@ -59,6 +61,8 @@ def _contents_page(line: str) -> int | None:
 
 def _index_entry(line: str) -> bool:
     """Whether a line is an index entry whose page numbers rise."""
+    if not line[-1:].isdigit():
+        return False
     m = _INDEX.match(line)
     if m is None:
         return False
