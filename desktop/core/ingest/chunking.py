@@ -127,30 +127,32 @@ def _merge_heading_only(doc: Document) -> list[Section]:
     return merged
 
 
-def _length(text: str, token_spans: TokenSpans | None) -> int:
-    return len(token_spans(text)) if token_spans else len(text)
-
-
 def page_parts(
     text: str, sec: Section, size: int, token_spans: TokenSpans | None = None
 ) -> list[tuple[int, int]]:
     """The spans of a section that are cut into chunks apart: the whole section when it
     fits in one chunk or has no page breaks; else its pages, each page's part shorter than
     ``RUN_ON_SHARE`` of a chunk joined to the next page's (the last to the one before), so
-    that a question at the foot of a page keeps its answer from the next."""
+    that a question at the foot of a page keeps its answer from the next. The section is
+    tokenized once; its parts are counted on those tokens."""
     breaks = [b for b in sec.breaks if sec.start < b < sec.end]
-    if not breaks or _length(text[sec.start : sec.end], token_spans) <= size:
+    if not breaks:
         return [(sec.start, sec.end)]
-    cuts = [sec.start, *breaks, sec.end]
-    parts = [[a, b] for a, b in pairwise(cuts)]
+    tokens = _Tokens(token_spans(text[sec.start : sec.end]), sec.start) if token_spans else None
+
+    def length(start: int, end: int) -> int:
+        return tokens.count(start, end) if tokens else end - start
+
+    if length(sec.start, sec.end) <= size:
+        return [(sec.start, sec.end)]
     small = size * RUN_ON_SHARE
     merged: list[list[int]] = []
-    for part in parts:
-        if merged and _length(text[merged[-1][0] : merged[-1][1]], token_spans) < small:
-            merged[-1][1] = part[1]  # the page before was a scrap: it runs on into this one
+    for start, end in pairwise([sec.start, *breaks, sec.end]):
+        if merged and length(*merged[-1]) < small:
+            merged[-1][1] = end  # the page before was a scrap: it runs on into this one
         else:
-            merged.append(part)
-    if len(merged) > 1 and _length(text[merged[-1][0] : merged[-1][1]], token_spans) < small:
+            merged.append([start, end])
+    if len(merged) > 1 and length(*merged[-1]) < small:
         last = merged.pop()
         merged[-1][1] = last[1]
     return [(a, b) for a, b in merged]
