@@ -1592,6 +1592,10 @@
 <context>
     <name>SourceRow</name>
     <message>
+        <source>pages {page}-{page_end}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>page {page}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1652,6 +1656,10 @@
     </message>
     <message>
         <source>Open the source file in the system&apos;s viewer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pages {page}-{page_end}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

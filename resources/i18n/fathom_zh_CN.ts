@@ -1592,6 +1592,10 @@
 <context>
     <name>SourceRow</name>
     <message>
+        <source>pages {page}-{page_end}</source>
+        <translation>第 {page}–{page_end} 页</translation>
+    </message>
+    <message>
         <source>page {page}</source>
         <translation>第 {page} 页</translation>
     </message>
@@ -1653,6 +1657,10 @@
     <message>
         <source>Open the source file in the system&apos;s viewer</source>
         <translation>用系统查看器打开来源文件</translation>
+    </message>
+    <message>
+        <source>Pages {page}-{page_end}</source>
+        <translation>第 {page}–{page_end} 页</translation>
     </message>
     <message>
         <source>Page {page}</source>
