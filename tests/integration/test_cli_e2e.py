@@ -44,7 +44,8 @@ def test_tutorial_question_finds_where_milvus_stores_data_first(faq_library: Pat
     assert "Inserted data, including vector data" in top["text"]
     assert top["path"].endswith("product_faq.md")
     assert [s["rank"] for s in out["sources"]] == list(range(1, 6))
-    assert set(top) == {"rank", "path", "page", "heading", "score", "text"}
+    assert set(top) == {"rank", "path", "page", "page_end", "kind", "heading", "score", "text"}
+    assert (top["page_end"], top["kind"]) == (0, "")  # Markdown: no pages, a passage
     assert out["answer"] == "" and out["timings"]["ttft_ms"] is None
     assert out["timings"]["retrieve_ms"] > 0
 

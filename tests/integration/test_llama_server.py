@@ -115,7 +115,9 @@ def test_ask_streams_an_answer_with_sources(llama_server: str, faq_home: Path) -
     out = fathom_json(*ask, *remote, env=ENV)
     assert set(out) == {"answer", "reasoning", "sources", "citations", "timings"}
     assert set(out["timings"]) == {"retrieve_ms", "ttft_ms", "tokens", "tokens_per_s"}
-    assert set(out["sources"][0]) == {"rank", "path", "page", "heading", "score", "text"}
+    assert set(out["sources"][0]) == {
+        *("rank", "path", "page", "page_end", "kind", "heading", "score", "text")
+    }
     assert out["answer"].strip() and out["reasoning"] == "" and len(out["sources"]) == 2
     t = out["timings"]
     assert t["tokens"] > 1 and t["ttft_ms"] > 0 and t["tokens_per_s"] > 0
