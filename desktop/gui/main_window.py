@@ -215,10 +215,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._closed = True
-        if self.answer_job is not None:
-            self.answer_job.cancel()
-        if self.ingest_job is not None:
-            self.ingest_job.cancel()
+        for job in (self.answer_job, self.ingest_job):
+            if job is not None:  # their endings arrive after the history has closed
+                job.cancel()
+                job.detach()
         self.preview.shutdown()
         self.backend.close()
         super().closeEvent(event)

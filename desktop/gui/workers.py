@@ -180,6 +180,7 @@ class Job(QObject):
         self.setObjectName(name or "fathom-job")
         self._started = False
         self._ended = False  # its ending was delivered (GUI thread)
+        self._detached = False  # its receivers let go (detach): a failure is only logged
         self._returned = threading.Event()  # the work returned, or never ran (any thread)
         self._lock = threading.Lock()
         self._waiting: Future[None] | None = None  # its turn on the lane, until cancelled
@@ -210,6 +211,14 @@ class Job(QObject):
             self.lane.ended()
             self._returned.set()
             self._reported.emit("cancelled", None)
+
+    def detach(self) -> None:
+        """Nobody listens any more (the window that started it is closing): every slot
+        connected to its signals is let go. The job still ends, and is let go itself."""
+        for signal in (self.yielded, self.done, self.failed, self.cancelled):
+            if self.isSignalConnected(QMetaMethod.fromSignal(signal)):
+                signal.disconnect()
+        self._detached = True
 
     @property
     def running(self) -> bool:
@@ -271,6 +280,8 @@ class Job(QObject):
             self.cancelled.emit()
         elif self.isSignalConnected(QMetaMethod.fromSignal(self.failed)):
             self.failed.emit(item)
+        elif self._detached:
+            log.warning("%s failed as its window closed: %s", self.objectName(), item.message)
         else:
             show_failure(item, self.objectName())
         self._forget()

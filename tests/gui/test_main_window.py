@@ -419,3 +419,18 @@ def test_ask_streams_with_sources_stop_cancels_and_chats_reload(
     assert len(answers) == 2 and answers[0].answer_text == msgs[1].content
     assert answers[0].sources_box.findChildren(SourceRow)
     again.close()
+
+
+def test_closing_while_indexing_hears_nothing_from_the_cancelled_job(
+    qtbot: QtBot, fathom_home: Path, folder: Path, embedding: Path
+) -> None:
+    """The window closes its history at once; the cancelled ingestion's ending arrives
+    after, and no longer reaches the window (it read the closed history and raised)."""
+    window = open_window(qtbot, fathom_home, load_model=False)
+    drop(window, folder)
+    job = window.ingest_job
+    assert job is not None and job.running
+    window.close()
+    assert job.wait(60_000)
+    qtbot.waitUntil(lambda: not job.running, timeout=10_000)  # its ending was delivered
+    assert window._closed

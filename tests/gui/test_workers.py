@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from desktop.core.errors import FathomError
 from desktop.core.progress import CancelToken
+from desktop.gui import workers
 from desktop.gui.errors import ErrorDialog
 from desktop.gui.model_owner import ModelOwner
 from desktop.gui.workers import STORE_WRITES, ErrorInfo, Job, Lane, run_job, stop_all
@@ -326,3 +327,26 @@ def test_unloading_while_a_model_loads_leaves_none_loaded(qtbot: QtBot, gemma_gg
     qtbot.waitUntil(lambda: not built[0]._thread.is_alive(), timeout=60_000)
     qtbot.wait(300)  # any late "done" has arrived
     assert owner.current == "not loaded" and owner.model is None
+
+
+def test_a_detached_job_still_ends_but_tells_nobody(qtbot: QtBot) -> None:
+    heard: list[str] = []
+    release = threading.Event()
+
+    def work(cancel: CancelToken) -> Iterator[int]:
+        release.wait(10)
+        yield 1
+        raise RuntimeError("failed after its window closed")
+
+    job = Job(work)
+    job.yielded.connect(lambda _i: heard.append("yielded"))
+    job.failed.connect(lambda _i: heard.append("failed"))
+    job.done.connect(lambda _i: heard.append("done"))
+    job.start()
+    job.detach()
+    release.set()
+    assert job.wait(10_000)
+    qtbot.waitUntil(lambda: not job.running, timeout=10_000)
+    assert heard == []  # no slot ran
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, ErrorDialog)]
+    assert job not in workers._live
