@@ -215,12 +215,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._closed = True
-        for job in (self.answer_job, self.ingest_job):
-            if job is not None:  # their endings arrive after the history has closed
-                job.cancel()
-                job.detach()
         self.preview.shutdown()
-        self.backend.close()
+        self.backend.close()  # cancels every job and lets go of its receivers
         super().closeEvent(event)
 
     def _store_state(self, state: str, detail: str) -> None:

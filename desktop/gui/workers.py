@@ -336,11 +336,13 @@ def run_job(
 
 
 def stop_all(timeout_s: float = 10.0) -> None:
-    """Cancel every started job and wait for its work to return (at exit, so no thread is
-    destroyed while running); ``timeout_s`` bounds the whole wait."""
+    """Cancel every started job, let go of its receivers, and wait for its work to return
+    (at exit, so no thread is destroyed while running and no ending reaches a window or
+    history that has closed); ``timeout_s`` bounds the whole wait."""
     jobs = list(_live)
     for job in jobs:
         job.cancel()
+        job.detach()
     deadline = time.monotonic() + timeout_s
     for job in jobs:
         job.wait(max(0, int((deadline - time.monotonic()) * 1000)))
