@@ -101,6 +101,19 @@ def test_a_forced_cuda_build_without_driver_gets_the_deliberate_list_and_no_libc
     assert "no NVIDIA driver here" in plan.reason
 
 
+def test_the_person_can_build_cuda_for_fewer_gpus() -> None:
+    env = {"FATHOM_CUDA_ARCHITECTURES": " 86-real "}
+    for files in (CUDA_13, {**CUDA_13, **DRIVER}):
+        plan = lb.plan("cuda", machine(files, path=COMPILER, env=env))
+        assert cmake_args(plan)["-DCMAKE_CUDA_ARCHITECTURES"] == "86-real"
+    assert (
+        "built for FATHOM_CUDA_ARCHITECTURES=86-real"
+        in lb.plan("cuda", machine(CUDA_13, path=COMPILER, env=env)).reason
+    )
+    other = lb.plan("cuda", machine(CUDA_13, path=COMPILER))
+    assert other.key != lb.plan("cuda", machine(CUDA_13, path=COMPILER, env=env)).key
+
+
 def test_cuda_12_before_12_8_leaves_blackwell_out() -> None:
     plan = lb.plan("cuda", machine(CUDA_13, path=COMPILER, nvcc_says="release 12.4, V12.4.131"))
     assert cmake_args(plan)["-DCMAKE_CUDA_ARCHITECTURES"] == "75-real;80-virtual;86-real"

@@ -31,3 +31,17 @@ def test_binary_content_is_refused() -> None:
 
 def test_whitespace_only_text_has_no_sections() -> None:
     assert read_text("blank.txt", b"   \n\n").sections == []
+
+
+def test_pdfium_line_end_hyphens_are_decided_by_the_documents_own_words() -> None:
+    from desktop.core.ingest.readers.pdf import _line_end_hyphens
+
+    pages = [
+        "The func\ufffetion returns. Each non\ufffeGAAP figure is com\ufffepletes.",
+        "A function, and complete work; non-GAAP measures; a black\ufffeon white page.",
+    ]
+    mended = _line_end_hyphens(pages)
+    assert mended[0] == "The function returns. Each non-GAAP figure is completes."
+    assert mended[1].endswith("a black-on white page.")  # "blackon" is no word of its
+    assert _line_end_hyphens(["no marks"]) == ["no marks"]
+    assert "\ufffe" not in "".join(_line_end_hyphens(["a lone \ufffe mark"]))

@@ -151,7 +151,11 @@ def cuda_version(probe: Probe, nvcc: str) -> tuple[int, int] | None:
     return (int(match[1]), int(match[2])) if match else None
 
 
-def cuda_architectures(version: tuple[int, int], native: bool) -> str:
+def cuda_architectures(version: tuple[int, int], native: bool, chosen: str = "") -> str:
+    """``chosen`` (FATHOM_CUDA_ARCHITECTURES) wins: a build for one GPU compiles each
+    kernel once instead of four times."""
+    if chosen.strip():
+        return chosen.strip()
     if native:
         return "native"
     archs = list(CUDA_ARCHS)
@@ -213,11 +217,12 @@ def find_cuda(probe: Probe) -> Finding:
             install=["sudo apt-get install build-essential"],
         )
     where = f"CUDA {version[0]}.{version[1]} at {root}"
+    chosen = probe.environ.get("FATHOM_CUDA_ARCHITECTURES", "").strip()
     args = [
         "-DGGML_CUDA=on",
         f"-DCUDAToolkit_ROOT={root}",
         f"-DCMAKE_CUDA_COMPILER={nvcc}",
-        f"-DCMAKE_CUDA_ARCHITECTURES={cuda_architectures(version, driver is not None)}",
+        f"-DCMAKE_CUDA_ARCHITECTURES={cuda_architectures(version, driver is not None, chosen)}",
     ]
     # Linking libcuda (the driver) directly makes the library fail to load where there is
     # no driver; without VMM, ggml reaches the driver only through the CUDA runtime, so a
@@ -256,8 +261,9 @@ def find_cuda(probe: Probe) -> Finding:
     else:
         reason = (
             f"{where}, {blas}; no NVIDIA driver here (no /proc/driver/nvidia/version, "
-            "nvidia-smi or libcuda.so.1), so it is built for the usual GPUs and "
-            "answers on the CPU until a driver is installed"
+            "nvidia-smi or libcuda.so.1), so it is built for "
+            + (f"FATHOM_CUDA_ARCHITECTURES={chosen}" if chosen else "the usual GPUs")
+            + " and answers on the CPU until a driver is installed"
         )
     return Finding(
         "cuda", True, reason, device=driver is not None, cmake_args=args, requirements=requirements

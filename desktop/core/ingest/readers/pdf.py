@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 _BLANK_LINES = re.compile(r"\n{3,}")
 _TRAILING_SPACE = re.compile(r"[ \t\f\v]+\n")
+# PDFium joins a line that ends in a hyphen to the next and marks the hyphen U+FFFE: a
+# word cut by hyphenation ("func-tion") or a hyphenated one ("non-GAAP") at a line end.
+_LINE_END_HYPHEN = re.compile(r"(\w+)\ufffe\s*(\w+)")
+_WORD = re.compile(r"\w+")
+_HYPHENATED = re.compile(r"\w+-\w+")
 
 
 # Text engines in the order they are tried. PDFium reads 191 pages/s where pypdf reads 7.7
@@ -119,7 +124,7 @@ def _pdfium_pages(data: bytes, on_page: PageHook | None) -> Pages | None:
                 page.close()
             texts.append(text)
             ocr.append(scan)
-        return texts, ocr, _pdfium_outline(pdf)
+        return _line_end_hyphens(texts), ocr, _pdfium_outline(pdf)
     except pdfium.PdfiumError:
         return None
     finally:
@@ -268,6 +273,32 @@ def _running_head(text: str, number: int) -> bool:
     if not line:
         return True
     return len(line) <= RUNNING_HEAD_CHARS and "\n" not in line and str(number) in line.split()
+
+
+def _line_end_hyphens(texts: list[str]) -> list[str]:
+    """PDFium's U+FFFE at a line end, decided by the document's own words: the word is
+    joined again where the document has it whole ("function", or "completes" beside
+    "complete") and not hyphenated, else the hyphen is kept ("non-GAAP")."""
+    if not any("\ufffe" in t for t in texts):
+        return texts
+    whole = "\n".join(texts)
+    words = {w.lower() for w in _WORD.findall(whole)}
+    hyphenated = {w.lower() for w in _HYPHENATED.findall(whole)}  # hyphens in the lines
+
+    def mend(m: re.Match[str]) -> str:
+        left, right = m[1], m[2]
+        joined = (left + right).lower()
+        if f"{left}-{right}".lower() not in hyphenated:
+            # the whole word, or its stem a little shorter (still reaching into ``right``)
+            for cut in range(0, 5):
+                stem = joined[: len(joined) - cut]
+                if len(stem) < len(left) + 2:
+                    break
+                if stem in words:
+                    return left + right
+        return f"{left}-{right}"
+
+    return [_LINE_END_HYPHEN.sub(mend, t).replace("\ufffe", "-") for t in texts]
 
 
 def _clean(text: str) -> str:
