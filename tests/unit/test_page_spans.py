@@ -3,6 +3,8 @@ and where contents and index pages go among the sources."""
 
 from __future__ import annotations
 
+import pytest
+
 from desktop.core.ingest.chunking import chunk_document, page_parts
 from desktop.core.ingest.document import Document, Section
 from desktop.core.ingest.readers.pdf import _document
@@ -109,6 +111,43 @@ def test_contents_pages_come_after_passages_unless_the_question_asks_where() -> 
     assert [p.page for p in ordinary] == [40, 41, 2, 311]
     for question in ("Which page describes set title?", "Where is the title option described?"):
         assert [p.page for p in passages_first(passages, question)] == [2, 40, 311, 41]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Auf welcher Seite steht, wie man den Titel setzt?",
+        "Wo wird die Option title beschrieben?",
+        "À quelle page parle-t-on du titre ?",
+        "Où est décrite l'option title ?",
+        "¿En qué página se explica el título?",
+        "In quale pagina si trova il titolo?",
+        "Em que página está o título?",
+        "Op welke pagina staat de titel?",
+        "На какой странице описан заголовок?",
+        "设置标题在哪一页？",
+        "標題設定在第幾頁？",
+        "タイトルの設定は何ページですか",
+    ],
+)
+def test_a_question_asking_where_in_another_language_puts_contents_first(question: str) -> None:
+    hits = [_hit(1, 0, 10, 2, kind="contents"), _hit(2, 500, 600, 40)]
+    assert [p.page for p in passages_first(join_neighbours(hits), question)] == [2, 40]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wo wird die Konfiguration gespeichert?",
+        "¿Cómo creo un índice en Milvus?",
+        "如何更改数据目录？",
+        "如何创建索引？",
+        "Où se trouve le fichier de configuration ?",
+    ],
+)
+def test_ordinary_questions_in_other_languages_keep_passages_first(question: str) -> None:
+    hits = [_hit(1, 0, 10, 2, kind="contents"), _hit(2, 500, 600, 40)]
+    assert [p.page for p in passages_first(join_neighbours(hits), question)] == [40, 2]
 
 
 def test_a_saved_source_over_a_page_break_is_labelled_with_both_pages() -> None:

@@ -24,14 +24,40 @@ CANDIDATES_PER_SOURCE = 2  # chunks fetched per requested source, before joining
 # right passage is among them far more often than it is first (tests/bench/bench_recall).
 RERANK_CANDIDATES = 30
 ADJACENT = 2  # characters of gap (white space) under which two chunks are neighbours
-# A question that a contents or index page answers: where something is in the documents.
-ASKS_WHERE = re.compile(
-    r"\b(?:(?:which|what) (?:page|pages|section|sections|chapter|chapters|part)\b"
-    r"|page numbers?\b|table of contents|\bcontents\b|\bin the index\b"
-    r"|where (?:is|are|can i find|do i find|does it (?:say|talk|discuss))\b.*\b"
-    r"(?:discussed|described|covered|documented|explained|mentioned|listed|about)\b)",
-    re.IGNORECASE,
+# A question that a contents or index page answers: where something is in the documents,
+# asked in one of the languages the keyword side knows (desktop.core.lexical) or in
+# Chinese or Japanese.
+_WHERE = (
+    # English
+    r"\b(?:which|what) (?:page|pages|section|sections|chapter|chapters|part)\b"
+    r"|\bpage numbers?\b|\btable of contents\b|\bcontents\b|\bin the index\b"
+    r"|\bwhere (?:is|are|can i find|do i find|does it (?:say|talk|discuss))\b.*\b"
+    r"(?:discussed|described|covered|documented|explained|mentioned|listed|about)\b",
+    # German
+    r"\b(?:welche[nrsm]?|auf welcher) (?:seite|seiten|abschnitt|kapitel|teil)\b"
+    r"|\bseitenzahl(?:en)?\b|\binhaltsverzeichnis\b|\bim (?:index|register)\b"
+    r"|\bwo\b.*\b(?:beschrieben|erklärt|erläutert|erwähnt|behandelt|dokumentiert)\b",
+    # French
+    r"\b(?:quelle|quelles|quel|quels) (?:page|pages|section|sections|chapitre|chapitres"
+    r"|partie)\b|\bnum[ée]ros? de page\b|\btable des mati[èe]res\b|\bdans l'index\b"
+    r"|\bo[ùu]\b.*\b(?:décrit|expliqué|documenté|mentionné|traité|abordé)e?s?\b",
+    # Spanish, Italian, Portuguese
+    r"\b(?:qu[ée]|cu[áa]l|quale|quali|qual|quais|em que) (?:p[áa]gina|p[áa]ginas|secci[óo]n"
+    r"|sezione|se[çc][ãa]o|cap[íi]tulo|capitolo)\b|\bn[úu]mero de p[áa]gina\b"
+    r"|\b(?:en el|no) [íi]ndice\b|\bnell'indice\b|\bsum[áa]rio\b|\bsommario\b"
+    r"|\b(?:d[óo]nde|dove|onde)\b.*\b(?:describe|descrit[oa]|explica|explicad[oa]"
+    r"|descritt[oa]|spiegat[oa]|mencionad[oa]|menzionat[oa])\b",
+    # Dutch, Russian
+    r"\bwelke (?:pagina|pagina's|sectie|hoofdstuk)\b|\binhoudsopgave\b"
+    r"|\bwaar\b.*\b(?:beschreven|uitgelegd|vermeld|besproken)\b"
+    r"|\bна какой странице\b|\bв каком (?:разделе|главе)\b|\bномер страницы\b"
+    r"|\bоглавлени|\bгде\b.*\b(?:описан|объяснен|упоминается|рассказ)",
+    # Chinese (both scripts), Japanese; not 目录 or 索引 alone: also a folder, a database index
+    r"哪一?[页頁章节節]|第几[页頁章]|第幾[頁章]|页码|頁碼|目录页|目錄頁|在目[录錄]中"
+    r"|在哪[里裡儿兒]?(?:讲|講|介绍|介紹|说明|說明|提到|描述)"
+    r"|何ページ|どのページ|どの章|目次|どこに(?:書|記載|説明)",
 )
+ASKS_WHERE = re.compile("|".join(f"(?:{w})" for w in _WHERE), re.IGNORECASE)
 
 
 @dataclass(frozen=True)
