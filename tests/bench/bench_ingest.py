@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from desktop.core.embeddings.onnx import ONNX_FILES, OnnxEmbedder
+from desktop.core.embeddings.onnx import BATCH_TOKENS, ONNX_FILES, OnnxEmbedder
 from desktop.core.ingest.chunking import chunk_document
 from desktop.core.ingest.pipeline import STAGES, IngestOptions, Summary, _chunk_sizes, ingest
 from desktop.core.ingest.readers import ReadError, reader_for
@@ -162,6 +162,51 @@ def reopen_ms(uri: str, embedder: OnnxEmbedder) -> tuple[float, float, int]:
     return (t1 - t0) * 1000, (t2 - t1) * 1000, len(hits)
 
 
+def budget_child(folder: Path, texts_file: Path, budget: int, threads: int) -> None:
+    """In a child process: embed the texts in runs of 32 within ``budget`` tokens and
+    print texts/s and the peak resident memory the runs added to the loaded model."""
+    import json
+    import resource
+
+    texts = json.loads(texts_file.read_text())
+    embedder = OnnxEmbedder(folder, threads=threads, batch_tokens=budget)
+    embedder.encode_documents(["warm-up"] * 4)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    _, seconds = timed(embedder.encode_documents, texts)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"rate": len(texts) / seconds, "added": peak - before, "peak": peak}))
+
+
+def budget_table(folder: Path, texts: list[str], cores: int) -> str:
+    """Runs of up to 32 texts with no token budget (before) against the default budget
+    (``BATCH_TOKENS``) and a smaller one, each in a fresh process, same texts."""
+    import json
+    import subprocess
+
+    lines = [
+        "| ONNX runs, same texts | texts/s | peak MB added by the runs | peak RSS MB |",
+        "|---|---|---|---|",
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        texts_file = Path(tmp) / "texts.json"
+        texts_file.write_text(json.dumps(texts))
+        for label, budget in (
+            ("32 texts, no token budget (before)", 10**9),
+            (f"32 texts within {BATCH_TOKENS} tokens (default)", BATCH_TOKENS),
+            (f"32 texts within {BATCH_TOKENS * 2} tokens", BATCH_TOKENS * 2),
+        ):
+            code = (
+                "from pathlib import Path; from tests.bench.bench_ingest import budget_child; "
+                f"budget_child(Path({str(folder)!r}), Path({str(texts_file)!r}), {budget}, {cores})"
+            )
+            out = subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+            r = json.loads(out.strip().splitlines()[-1])
+            lines.append(f"| {label} | {r['rate']:.1f} | {r['added']:.0f} | {r['peak']:.0f} |")
+    return "\n".join(lines)
+
+
 def ingest_table(runs: Sequence[IngestRun], cores: int) -> list[str]:
     lines = [
         f"| ingestion, {cores} cores | s | files/s | chunks/s | MB/s | "
@@ -242,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     print(f"| pymilvus.model ONNX, one text per call | {n} | {t_theirs:.1f} | {n / t_theirs:.1f} |")
     print(f"| Fathom OnnxEmbedder, batched | {n} | {t_ours:.1f} | {n / t_ours:.1f} |")
     print(f"batched speedup={t_theirs / t_ours:.2f}x; lowest cosine between the two: {cos:.4f}")
+    print()
+    print(budget_table(args.embedding, texts, cores))
     if args.variants:
         from tests.bench import bench_embed_variants as bev
 

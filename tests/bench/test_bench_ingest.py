@@ -46,6 +46,8 @@ def test_ingest_bench_measures_both_modes_on_the_same_chunks(
     assert result["reopen"][2] > 0  # the reopened store answers
     assert "| pipelined (prefetch=8) |" in out and "| sequential (prefetch=0) |" in out
     assert "batched speedup=" in out and "pipelined speedup=" in out
+    assert "| 32 texts, no token budget (before) |" in out
+    assert "| 32 texts within 1024 tokens (default) |" in out
 
 
 @pytest.mark.slow

@@ -50,6 +50,28 @@ def test_batches_sorted_by_length_keep_input_order(onnx: OnnxEmbedder) -> None:
     assert onnx.encode_documents([]) == []
 
 
+def test_a_run_holds_at_most_its_token_budget_and_the_vectors_do_not_change(
+    onnx_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    capped = OnnxEmbedder(onnx_model_dir, batch_size=32, batch_tokens=300)
+    runs: list[tuple[int, int]] = []
+    run = capped._run
+
+    def counted(batch: list) -> np.ndarray:  # type: ignore[type-arg]
+        runs.append((len(batch), max(len(e.ids) for e in batch)))
+        return run(batch)
+
+    monkeypatch.setattr(capped, "_run", counted)
+    texts = TEXTS * 4
+    got = np.stack(capped.encode_documents(texts))
+    # the short ones in runs within 300 padded tokens; each 256-token one alone
+    assert all(n * width <= 300 or n == 1 for n, width in runs), runs
+    assert sum(n for n, _ in runs) == len(texts) and max(n for n, _ in runs) > 1
+    assert [n for n, width in runs if width == 256] == [1, 1, 1, 1]
+    want = np.stack(OnnxEmbedder(onnx_model_dir, batch_tokens=10**6).encode_documents(texts))
+    assert float((got * want).sum(axis=1).min()) > 0.9999
+
+
 def test_interface_and_identity(onnx: OnnxEmbedder, onnx_model_dir: Path) -> None:
     assert isinstance(onnx, Embedder)
     assert onnx.dim == 384

@@ -23,7 +23,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,12 @@ from desktop.core.errors import ModelError
 
 ONNX_FILES = ("onnx/model.onnx", "model.onnx")
 Vector = npt.NDArray[np.float32]
+# Tokens, padding included, that one ONNX run embeds. Attention's memory grows with the
+# batch times its longest text squared, and ONNX Runtime keeps its peak; on 2 cores small
+# runs are also faster (cache). 256 Milvus-docs chunks (median 163 tokens), runs of 32
+# against runs within 1,024 tokens (tests/bench/bench_ingest.py, same run): MiniLM 41.0 ->
+# 63.0 texts/s and +525 -> +54 MB at its peak; multilingual-e5-small 28.8 -> 33.8 texts/s.
+BATCH_TOKENS = 1024
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -173,12 +179,14 @@ class OnnxEmbedder:
         model_id: str | None = None,
         source: str | None = None,
         batch_size: int = 32,
+        batch_tokens: int = BATCH_TOKENS,
         threads: int | None = None,
         prompts: Mapping[str, str] | None = None,
         accelerate: bool = True,
     ) -> None:
         """``accelerate``: run on the GPU or neural engine ONNX Runtime has here (see
-        ``session``); off: the CPU."""
+        ``session``); off: the CPU. A run takes at most ``batch_size`` texts and at most
+        ``batch_tokens`` tokens, padding included."""
         self.folder = Path(folder)
         onnx_path = next((self.folder / p for p in ONNX_FILES if (self.folder / p).exists()), None)
         tok_path = self.folder / "tokenizer.json"
@@ -193,6 +201,7 @@ class OnnxEmbedder:
         self.model_id = model_id or f"{self.folder.name}@{_fingerprint(onnx_path)}"
         self.source = source or str(self.folder)  # how to find this model again
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
         self._max_len = self._max_length()
         self._tokenizer = Tokenizer.from_file(str(tok_path))
         self._tokenizer.no_padding()
@@ -276,12 +285,26 @@ class OnnxEmbedder:
         encodings = self._tokenizer.encode_batch(list(texts))
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out: list[Vector | None] = [None] * len(texts)
-        for start in range(0, len(order), self.batch_size):
-            idx = order[start : start + self.batch_size]
+        for idx in self._batches(order, [len(e.ids) for e in encodings]):
             vectors = self._run([encodings[i] for i in idx])
             for i, vec in zip(idx, vectors, strict=True):
                 out[i] = vec
         return [v for v in out if v is not None]
+
+    def _batches(self, order: list[int], lengths: list[int]) -> Iterator[list[int]]:
+        """Runs of ``order`` (shortest text first) of at most ``batch_size`` texts whose
+        padded size, texts times the longest, stays within ``batch_tokens`` (one text at
+        least)."""
+        batch: list[int] = []
+        for i in order:
+            if batch and (
+                len(batch) >= self.batch_size or (len(batch) + 1) * lengths[i] > self.batch_tokens
+            ):
+                yield batch
+                batch = []
+            batch.append(i)
+        if batch:
+            yield batch
 
     def _run(self, batch: list[Any]) -> Vector:
         width = max(len(e.ids) for e in batch)
