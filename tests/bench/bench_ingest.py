@@ -166,14 +166,14 @@ def budget_child(folder: Path, texts_file: Path, budget: int, threads: int) -> N
     """In a child process: embed the texts in runs of 32 within ``budget`` tokens and
     print texts/s and the peak resident memory the runs added to the loaded model."""
     import json
-    import resource
 
     texts = json.loads(texts_file.read_text())
     embedder = OnnxEmbedder(folder, threads=threads, batch_tokens=budget)
     embedder.encode_documents(["warm-up"] * 4)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM: this process's own peak (ru_maxrss keeps the parent's over fork and exec)
+    before = rss_mb(field="VmHWM")
     _, seconds = timed(embedder.encode_documents, texts)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = rss_mb(field="VmHWM")
     print(json.dumps({"rate": len(texts) / seconds, "added": peak - before, "peak": peak}))
 
 

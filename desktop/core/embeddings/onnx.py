@@ -37,8 +37,8 @@ Vector = npt.NDArray[np.float32]
 # Tokens, padding included, that one ONNX run embeds. Attention's memory grows with the
 # batch times its longest text squared, and ONNX Runtime keeps its peak; on 2 cores small
 # runs are also faster (cache). 256 Milvus-docs chunks (median 163 tokens), runs of 32
-# against runs within 1,024 tokens (tests/bench/bench_ingest.py, same run): MiniLM 41.0 ->
-# 63.0 texts/s and +525 -> +54 MB at its peak; multilingual-e5-small 28.8 -> 33.8 texts/s.
+# against runs within 1,024 tokens (tests/bench/bench_ingest.py, same run): MiniLM 49.2 ->
+# 64.5 texts/s and +502 -> +54 MB at its peak; multilingual-e5-small 25.6 -> 32.8 texts/s.
 BATCH_TOKENS = 1024
 
 
