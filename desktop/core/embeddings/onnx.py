@@ -42,6 +42,20 @@ Vector = npt.NDArray[np.float32]
 BATCH_TOKENS = 1024
 
 
+def token_batches(lengths: Sequence[int], most: int, tokens: int) -> Iterator[list[int]]:
+    """The indexes of texts of these token ``lengths`` in runs for ONNX Runtime, shortest
+    first so that little is padded: at most ``most`` texts a run, and at most ``tokens``
+    tokens with padding (texts times the run's longest), one text at least."""
+    batch: list[int] = []
+    for i in sorted(range(len(lengths)), key=lengths.__getitem__):
+        if batch and (len(batch) >= most or (len(batch) + 1) * lengths[i] > tokens):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
@@ -283,28 +297,13 @@ class OnnxEmbedder:
         if not texts:
             return []
         encodings = self._tokenizer.encode_batch(list(texts))
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
         out: list[Vector | None] = [None] * len(texts)
-        for idx in self._batches(order, [len(e.ids) for e in encodings]):
+        lengths = [len(e.ids) for e in encodings]
+        for idx in token_batches(lengths, self.batch_size, self.batch_tokens):
             vectors = self._run([encodings[i] for i in idx])
             for i, vec in zip(idx, vectors, strict=True):
                 out[i] = vec
         return [v for v in out if v is not None]
-
-    def _batches(self, order: list[int], lengths: list[int]) -> Iterator[list[int]]:
-        """Runs of ``order`` (shortest text first) of at most ``batch_size`` texts whose
-        padded size, texts times the longest, stays within ``batch_tokens`` (one text at
-        least)."""
-        batch: list[int] = []
-        for i in order:
-            if batch and (
-                len(batch) >= self.batch_size or (len(batch) + 1) * lengths[i] > self.batch_tokens
-            ):
-                yield batch
-                batch = []
-            batch.append(i)
-        if batch:
-            yield batch
 
     def _run(self, batch: list[Any]) -> Vector:
         width = max(len(e.ids) for e in batch)

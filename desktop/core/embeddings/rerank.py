@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from desktop.core.embeddings.onnx import cpu_session
+from desktop.core.embeddings.onnx import BATCH_TOKENS, cpu_session, token_batches
 from desktop.core.errors import ModelError
 
 ONNX_FILES = ("onnx/model.onnx", "model.onnx")
@@ -42,6 +42,7 @@ class OnnxReranker:
         *,
         model_id: str | None = None,
         batch_size: int = 16,
+        batch_tokens: int = BATCH_TOKENS,
         threads: int | None = None,
         max_tokens: int = MAX_PAIR_TOKENS,
     ) -> None:
@@ -58,6 +59,7 @@ class OnnxReranker:
 
         self.model_id = model_id or self.folder.name
         self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
         self._tokenizer = Tokenizer.from_file(str(tok_path))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_tokens, strategy="only_second")
@@ -76,9 +78,11 @@ class OnnxReranker:
         if not passages:
             return []
         encodings = self._tokenizer.encode_batch([(question, p) for p in passages])
-        out: list[float] = []
-        for start in range(0, len(encodings), self.batch_size):
-            out.extend(self._run(encodings[start : start + self.batch_size]))
+        out = [0.0] * len(encodings)
+        lengths = [len(e.ids) for e in encodings]
+        for idx in token_batches(lengths, self.batch_size, self.batch_tokens):
+            for i, score in zip(idx, self._run([encodings[i] for i in idx]), strict=True):
+                out[i] = score
         return out
 
     def _run(self, batch: Sequence[Any]) -> list[float]:
