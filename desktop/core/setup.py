@@ -17,6 +17,7 @@ import locale
 import os
 import re
 import shutil
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,9 +129,23 @@ def recommend(
             f"The GPU ({machine.gpu_name or 'unknown'}) has only "
             f"{machine.vram_bytes / GIB:.1f} GiB: running on the CPU."
         )
+    elif not machine.gpu_offload and machine.gpu_unused:
+        name = {"cuda": "an NVIDIA GPU", "metal": "Apple silicon's GPU"}.get(
+            machine.gpu_unused, "a GPU"
+        )
+        warnings.append(
+            f"This machine has {name}, but this llama.cpp build has no "
+            f"{machine.gpu_unused.upper() if machine.gpu_unused == 'cuda' else 'Metal'} "
+            "support: answers come from the CPU (a few tokens per second). "
+            + (
+                "Fathom's -cuda package uses it."
+                if getattr(sys, "frozen", False)
+                else f"bash .ci/setup --gpu {machine.gpu_unused} builds one that uses it."
+            )
+        )
     elif not machine.gpu_offload:
         warnings.append(
-            "This llama.cpp build has no GPU support: answers come from the CPU "
+            "No GPU found that llama.cpp can use: answers come from the CPU "
             "(a few tokens per second)."
         )
     if p.ram_bytes > model_ram_budget(machine):

@@ -36,7 +36,14 @@ def test_a_smaller_gpu_keeps_some_experts_in_system_memory() -> None:
 def test_no_gpu_runs_on_the_cpu_and_says_so() -> None:
     rec = recommend(Machine(8, 32 * GIB, False), free_disk=TB)
     assert (rec.where, rec.n_gpu_layers) == ("CPU", 0)
-    assert any("no GPU support" in w for w in rec.warnings)
+    assert any(w.startswith("No GPU found that llama.cpp can use") for w in rec.warnings)
+    nvidia = recommend(Machine(8, 32 * GIB, False, gpu_unused="cuda"), free_disk=TB)
+    assert nvidia.where == "CPU"
+    assert any(
+        "has an NVIDIA GPU, but this llama.cpp build has no CUDA support" in w
+        and "bash .ci/setup --gpu cuda" in w
+        for w in nvidia.warnings
+    )
     tiny_gpu = recommend(Machine(8, 32 * GIB, True, "iGPU", 2 * GIB), free_disk=TB)
     assert tiny_gpu.where == "CPU"
     assert any("only 2.0 GiB" in w for w in tiny_gpu.warnings)

@@ -55,6 +55,9 @@ class Machine:
     gpu_offload: bool  # the llama.cpp build can use a GPU
     gpu_name: str = ""
     vram_bytes: int = 0
+    # A GPU the system shows that another llama.cpp build would use, when this one has no
+    # GPU backend: its backend ("cuda", "metal"); "" when none was seen.
+    gpu_unused: str = ""
 
 
 @dataclass(frozen=True)
@@ -314,7 +317,20 @@ def detect_machine() -> Machine:
     except Exception:  # a broken native library: plan for the CPU
         gpu, devices = False, []
     name, vram = devices[0] if devices else ("", 0)
-    return Machine(os.cpu_count() or 1, int(ram), gpu, name, vram)
+    return Machine(os.cpu_count() or 1, int(ram), gpu, name, vram, "" if gpu else unused_gpu())
+
+
+def unused_gpu() -> str:
+    """The GPU backend whose device this system shows (an NVIDIA driver, Apple silicon),
+    for a llama.cpp build without one; "" when none is seen."""
+    from desktop.core.llm import llama_build
+
+    probe = llama_build.Probe()
+    if llama_build.nvidia_driver(probe):
+        return "cuda"
+    if probe.system == "Darwin" and probe.machine == "arm64":
+        return "metal"
+    return ""
 
 
 def compute_bytes(shape: ModelShape, n_ctx: float, flash_attn: bool) -> float:
