@@ -59,6 +59,9 @@ def keep_together(part: str) -> str:
 
 
 BAR_STEPS = 100  # the bar moves in hundredths of a file: within a file, per batch
+# The share of a file's step that reading its pages fills (OCR: seconds a page), before
+# its chunks are embedded (a tenth of a second each).
+READ_SHARE = 0.9
 EMBEDDED = ("added", "updated")  # what a FileDone with these statuses cost: its chunks
 
 
@@ -124,6 +127,16 @@ class IndexingProgress(QFrame):
         self.bar.setValue(0)
         self._update()
 
+    def page_reading(self, path: str, page: int, pages: int, ocr: bool) -> None:
+        """The file the run waits for is being read, ``page`` of ``pages`` (by OCR when
+        ``ocr``): the bar moves per page, before the file's chunks are embedded."""
+        text = self.tr("{file}: page {page} / {pages}").format(
+            file=Path(path).name, page=f"{page:,}", pages=f"{pages:,}"
+        )
+        self.current.setText(text + (" " + self.tr("(OCR)") if ocr else ""))
+        part = int(BAR_STEPS * READ_SHARE * (page - 1) / pages) if pages else 0
+        self._move_to(self.done * BAR_STEPS + part)
+
     def chunks_embedded(self, path: str, done: int, total: int) -> None:
         """``done`` of the ``total`` chunks of ``path`` are embedded (each batch)."""
         before = self.file_done if path == self.file_path else 0
@@ -135,8 +148,14 @@ class IndexingProgress(QFrame):
             )
         )
         part = int(BAR_STEPS * done / total) if total else 0
-        self.bar.setValue(min(self.done * BAR_STEPS + part, self.bar.maximum()))
+        self._move_to(self.done * BAR_STEPS + part)
         self._update()
+
+    def _move_to(self, value: int) -> None:
+        """Within a file the bar only moves forward: its pages read, then its chunks."""
+        file_start = self.done * BAR_STEPS
+        current = self.bar.value() if self.bar.value() >= file_start else file_start
+        self.bar.setValue(min(max(current, value), self.bar.maximum()))
 
     def file_finished(self, path: str, done: int, chunks: int, status: str) -> None:
         """A file is settled (``status`` as in the core's FileDone), ``done`` files so far."""

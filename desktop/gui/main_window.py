@@ -536,6 +536,9 @@ class MainWindow(QMainWindow):
                     file=Path(event.path).name, done=f"{event.done:,}", total=f"{event.total:,}"
                 )
             )
+        elif isinstance(event, pipeline.FileReading):  # a PDF or image, page by page
+            progress.page_reading(event.path, event.page, event.pages, event.ocr)
+            self.status.set_activity(progress.current.text())
         elif isinstance(event, pipeline.FileDone):
             progress.file_finished(event.path, event.done, event.chunks, event.status)
             self.status.set_activity(

@@ -504,6 +504,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>{file}: page {page} / {pages}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(OCR)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>{file}: {done} / {total} chunks</source>
         <translation type="unfinished"></translation>
     </message>

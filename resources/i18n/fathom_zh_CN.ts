@@ -504,6 +504,14 @@
         <translation>正在查找文件…</translation>
     </message>
     <message>
+        <source>{file}: page {page} / {pages}</source>
+        <translation>{file}：第 {page} / {pages} 页</translation>
+    </message>
+    <message>
+        <source>(OCR)</source>
+        <translation>（OCR）</translation>
+    </message>
+    <message>
         <source>{file}: {done} / {total} chunks</source>
         <translation>{file}：{done} / {total} 个文本块</translation>
     </message>

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 
-from desktop.core.ingest.pipeline import ChunksEmbedded, FileDone, Started
+from desktop.core.ingest.pipeline import ChunksEmbedded, FileDone, FileReading, Started
 from desktop.core.paths import Paths
 from desktop.gui.library_panel import BAR_STEPS, IndexingProgress
 from desktop.gui.main_window import MainWindow
@@ -60,3 +60,28 @@ def test_the_window_shows_per_batch_events_from_the_pipeline(
     window._ingest_event(FileDone("/lib/manual.pdf", "added", 1, 2, 1024))
     assert progress.bar.value() == BAR_STEPS and progress.embedded == 1024
     assert "1 / 2 files · 1,024 chunks" in progress.counts.text()
+
+
+def test_a_scanned_file_moves_the_bar_per_page_it_reads_then_per_chunk(
+    qtbot: QtBot, fathom_home: Path
+) -> None:
+    window = MainWindow(Paths(fathom_home), autostart=False)
+    qtbot.addWidget(window)
+    progress = window.sidebar.library.progress
+    progress.reset()
+    window._ingest_event(Started(2))
+    values = []
+    for page in range(1, 11):
+        window._ingest_event(FileReading("/lib/scan.pdf", page, 10, ocr=True))
+        values.append(progress.bar.value())
+    assert values == sorted(values) and values[0] == 0 and values[-1] == 81  # 0.9 * 9/10
+    assert progress.current.text() == "scan.pdf: page 10 / 10 (OCR)"
+    assert window.status.activity.text() == "scan.pdf: page 10 / 10 (OCR)"
+    window._ingest_event(ChunksEmbedded("/lib/scan.pdf", 10, 40))  # a quarter: not back
+    assert progress.bar.value() == 81
+    window._ingest_event(ChunksEmbedded("/lib/scan.pdf", 36, 40))
+    assert progress.bar.value() == 90
+    window._ingest_event(FileDone("/lib/scan.pdf", "added", 1, 2, 40))
+    window._ingest_event(FileReading("/lib/next.pdf", 2, 4, ocr=False))
+    assert progress.bar.value() == BAR_STEPS + 22  # the next file's own pages
+    assert progress.current.text() == "next.pdf: page 2 / 4"
