@@ -179,6 +179,7 @@ class PdfPane(QWidget):
         quotes: tuple[str, ...],
         indexed: Callable[[], str | Exception | None],
         page_end: int = 0,
+        ocr: bool = False,
     ) -> int:
         """Start opening; ``opened`` follows. Returns the request's token. ``page_end``
         is the passage's last page when it runs on over a page break."""
@@ -189,7 +190,7 @@ class PdfPane(QWidget):
         self.canvas.rects, self.canvas.quotes, self.canvas.extra = [], [], []
         self.canvas.update()
         self.ensure_engine().post(
-            PdfOpen(self.token, path, page, passage, quotes, indexed, page_end)
+            PdfOpen(self.token, path, page, passage, quotes, indexed, page_end, ocr)
         )
         return self.token
 

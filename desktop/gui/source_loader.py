@@ -213,6 +213,7 @@ class PdfOpen:
     quotes: tuple[str, ...]
     indexed: Callable[[], str | Exception | None]  # the manifest's hash, asked on the worker
     page_end: int = 0  # the source's last page, when it runs on over a page break
+    ocr: bool = False  # the passage was read by OCR: the page has no text layer to mark
 
 
 @dataclass(frozen=True)
@@ -400,8 +401,17 @@ class _PdfWorker:
         found = highlight is not None and bool(highlight.rects)
         note = found_again_note(check, found)
         if check.state in ("ok", "unknown") and not found:
-            note = QCoreApplication.translate(
-                "SourceLoader", "The passage's words were not found on its page; its page is shown."
+            note = (
+                QCoreApplication.translate(
+                    "SourceLoader",
+                    "This page was read by OCR: it is shown, but a scanned image has no "
+                    "text to mark the passage on.",
+                )
+                if cmd.ocr
+                else QCoreApplication.translate(
+                    "SourceLoader",
+                    "The passage's words were not found on its page; its page is shown.",
+                )
             )
         wanted = {first, *(highlight.rects if highlight else ())}
         sizes = {p: self.size(p) for p in wanted}

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.progress import CancelToken
+from desktop.core.types import split_ocr_mark
 from desktop.gui.errors import show_error
 from desktop.gui.pdf_pane import NEIGHBOUR, PASSAGE, QUOTE, PdfPane
 from desktop.gui.source_loader import PdfOpened, TextShown, load_text
@@ -316,6 +317,7 @@ class SourceViewer(QFrame):
                 quotes,
                 lambda: indexed(path),
                 page_end=int(source.get("page_end") or 0),
+                ocr=split_ocr_mark(str(source.get("heading") or ""))[1],
             )
         else:
             self.stack.setCurrentWidget(self.passage)

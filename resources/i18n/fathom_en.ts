@@ -1593,6 +1593,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>This page was read by OCR: it is shown, but a scanned image has no text to mark the passage on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The passage&apos;s words were not found on its page; its page is shown.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -1593,6 +1593,10 @@
         <translation>Qt 无法打开它（{error}）</translation>
     </message>
     <message>
+        <source>This page was read by OCR: it is shown, but a scanned image has no text to mark the passage on.</source>
+        <translation>此页由 OCR 识别：已显示该页，但扫描图像没有文字层，无法标出段落。</translation>
+    </message>
+    <message>
         <source>The passage&apos;s words were not found on its page; its page is shown.</source>
         <translation>在所在页面上未找到该段落的文字；现显示其所在页面。</translation>
     </message>

@@ -285,3 +285,22 @@ def test_an_image_source_shows_its_stored_passage_without_ocr_again(
     assert shown.span is not None and shown.span[0] == 0
     assert shown.span[1] >= len(passage) - 1  # its words, the closing stop aside
     shown.document.deleteLater()
+
+
+def test_an_ocr_source_on_a_scanned_pdf_page_says_why_its_passage_is_not_marked(
+    qtbot: QtBot, fathom_home: Path
+) -> None:
+    """A scanned page has no text layer: the viewer shows the page and says so, rather
+    than that the passage's words were not found."""
+    import hashlib
+
+    window = open_window(qtbot, fathom_home, load_model=False)
+    scanned = DOCS / "good" / "scanned.pdf"
+    digest = hashlib.sha256(scanned.read_bytes()).hexdigest()
+    window.preview.indexed_hash = lambda path: digest if path == str(scanned) else None
+    base = {"rank": 1, "path": str(scanned), "page": 1, "text": "Hold the reset button."}
+    for heading, expected in (("(OCR)", "read by OCR"), ("", "were not found on its page")):
+        with qtbot.waitSignal(window.preview.loaded, timeout=30_000):
+            window.preview.show_source({**base, "heading": heading})
+        assert expected in window.preview.notice.text()
+        assert not window.preview.highlighted
