@@ -33,12 +33,18 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
-def _gpu_offload() -> str:
+def _gpu_offload(backend: str) -> str:
     try:
         import llama_cpp
+
+        from desktop.core.llm.llama_cpp import route_llama_logs
+
+        route_llama_logs()  # ggml's own line when a GPU build finds no device: the log
     except Exception as exc:
         return f"unknown (llama_cpp does not load: {exc})"
-    return "yes" if llama_cpp.llama_supports_gpu_offload() else "no (CPU-only build)"
+    if llama_cpp.llama_supports_gpu_offload():
+        return "yes"
+    return "no (CPU-only build)" if backend in ("cpu", "unknown") else "no (no GPU device found)"
 
 
 def _llama_build() -> dict[str, Any]:
@@ -49,6 +55,9 @@ def _llama_build() -> dict[str, Any]:
         import llama_cpp
     except Exception as exc:
         return {"backend": "unknown", "device": False, "text": f"llama_cpp does not load: {exc}"}
+    from desktop.core.llm.llama_cpp import route_llama_logs
+
+    route_llama_logs()
     lib = Path(llama_cpp.__file__).parent / "lib"
     return describe_build(lib, bool(llama_cpp.llama_supports_gpu_offload()))
 
@@ -176,13 +185,14 @@ def collect(services: Services, uri: str | None) -> dict[str, Any]:
         chat: str | None = str(services.chat_model_path())
     except FathomError:
         chat = None
+    build = _llama_build()
     return {
         "fathom": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": {name: _version(name) for name in PACKAGES},
-        "gpu_offload": _gpu_offload(),
-        "llama_build": _llama_build(),
+        "gpu_offload": _gpu_offload(str(build.get("backend", "unknown"))),
+        "llama_build": build,
         "machine": _machine(),
         "base_dir": str(services.paths.base),
         "store": _store_report(services, uri),

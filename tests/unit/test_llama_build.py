@@ -260,3 +260,16 @@ def test_doctor_says_why_a_gpu_build_found_no_device(tmp_path: Path) -> None:
     assert found["backend"] == "cuda" and found["device"] is True and "why" not in found
     (lib / "libggml-cuda.so").unlink()
     assert lb.describe_build(lib, gpu_offload=False)["backend"] == "cpu"
+
+
+def test_ggmls_no_cuda_device_line_is_quiet_only_without_a_driver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop.core.llm import llama_cpp
+
+    line = "ggml_cuda_init: failed to initialize CUDA: CUDA driver version is insufficient"
+    monkeypatch.setattr(lb, "nvidia_driver", lambda probe: None)
+    assert llama_cpp._expected(line)
+    assert not llama_cpp._expected("llama_model_load: error loading model")
+    monkeypatch.setattr(lb, "nvidia_driver", lambda probe: "nvidia-smi")
+    assert not llama_cpp._expected(line)  # a driver older than the build: it shows

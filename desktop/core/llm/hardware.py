@@ -312,6 +312,9 @@ def detect_machine() -> Machine:
     try:
         import llama_cpp
 
+        from desktop.core.llm.llama_cpp import route_llama_logs
+
+        route_llama_logs()  # a GPU build finds no device: ggml says so on stderr otherwise
         gpu = bool(llama_cpp.llama_supports_gpu_offload())
         devices = gpu_devices() if gpu else []
     except Exception:  # a broken native library: plan for the CPU

@@ -66,10 +66,22 @@ def route_llama_logs() -> None:
     def forward(level: int, text: bytes, _user: ctypes.c_void_p) -> None:
         message = text.decode("utf-8", errors="replace").rstrip()
         if message:
-            log.log(logging.WARNING if level == GGML_LOG_ERROR else logging.DEBUG, "%s", message)
+            error = level == GGML_LOG_ERROR and not _expected(message)
+            log.log(logging.WARNING if error else logging.DEBUG, "%s", message)
 
     _LOG_CALLBACK = forward
     llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
+
+
+def _expected(message: str) -> bool:
+    """An error line that says only what Fathom says itself in words: a CUDA build on a
+    machine without an NVIDIA driver finds no device (``fathom doctor``, the wizard). With
+    a driver, the same line is a real problem (a driver older than the build) and shows."""
+    if "failed to initialize CUDA" not in message:
+        return False
+    from desktop.core.llm.llama_build import Probe, nvidia_driver
+
+    return nvidia_driver(Probe()) is None
 
 
 @dataclass(frozen=True)
