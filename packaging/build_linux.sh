@@ -106,7 +106,7 @@ if [ "$variant" = cuda ]; then
       echo "build_linux.sh: the CUDA bundle lacks $lib" >&2
       exit 1
     fi
-    echo "  $(du -h "$found" | cut -f1)  ${found#dist/fathom/}"
+    echo "  $(du -hL "$found" | cut -f1)  ${found#dist/fathom/}"
   done
   if find dist/fathom/_internal -name 'libcuda.so*' | grep -q .; then
     echo "build_linux.sh: libcuda (the NVIDIA driver's) must not be bundled" >&2
