@@ -57,8 +57,8 @@ def test_a_run_holds_at_most_its_token_budget_and_the_vectors_do_not_change(
     runs: list[tuple[int, int]] = []
     run = capped._run
 
-    def counted(batch: list) -> np.ndarray:  # type: ignore[type-arg]
-        runs.append((len(batch), max(len(e.ids) for e in batch)))
+    def counted(batch: list[list[int]]) -> np.ndarray:  # type: ignore[type-arg]
+        runs.append((len(batch), max(len(ids) for ids in batch)))
         return run(batch)
 
     monkeypatch.setattr(capped, "_run", counted)
@@ -128,3 +128,18 @@ def test_long_texts_are_tokenized_in_pieces_with_the_same_tokens(
     assert text_pieces("short text", TOKENIZE_PIECE_CHARS) == [(0, 10)]
     unbroken = "x" * (3 * TOKENIZE_PIECE_CHARS)  # no whitespace: cut anyway
     assert len(text_pieces(unbroken, TOKENIZE_PIECE_CHARS)) == 3
+
+
+def test_one_untruncated_tokenizer_cuts_texts_as_a_truncating_one_would(
+    onnx: OnnxEmbedder, onnx_model_dir: Path
+) -> None:
+    from tokenizers import Tokenizer
+
+    truncating = Tokenizer.from_file(str(onnx_model_dir / "tokenizer.json"))
+    truncating.no_padding()
+    truncating.enable_truncation(256)
+    assert onnx._counter is onnx._tokenizer  # one copy in memory, for sizes and vectors
+    for text in [*TEXTS, " ".join(["word"] * 600), "图书馆" * 400]:
+        ids = onnx._cut(onnx._tokenizer.encode(text).ids)
+        assert ids == truncating.encode(text).ids
+        assert len(ids) <= 256

@@ -217,12 +217,14 @@ class OnnxEmbedder:
         self.batch_size = batch_size
         self.batch_tokens = batch_tokens
         self._max_len = self._max_length()
+        # One tokenizer, untruncated (it also sizes chunks, from the reader thread: its
+        # encode calls are safe in parallel); texts are cut to the model's limit after.
+        # A second, truncating copy cost 290 MB more with multilingual-e5's vocabulary.
         self._tokenizer = Tokenizer.from_file(str(tok_path))
         self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(self._max_len)
-        self._counter = Tokenizer.from_file(str(tok_path))  # untruncated, for chunk sizes
-        self._counter.no_padding()
-        self._counter.no_truncation()
+        self._tokenizer.no_truncation()
+        self._counter = self._tokenizer
+        self._tail = self._special_tail()
         self._pooling = self._pooling_mode()
         self.query_prompt, self.document_prompt = model_prompts(self.folder, prompts)
         self._prompt_tokens = self._tokens_added(self.document_prompt)
@@ -241,6 +243,22 @@ class OnnxEmbedder:
         if isinstance(tok, int) and 0 < tok <= 8192:
             return tok
         return 512
+
+    def _special_tail(self) -> int:
+        """How many special tokens the tokenizer puts after a text ([SEP], </s>): a text
+        cut to the model's limit keeps them, as the tokenizer's own truncation does."""
+        mask = self._tokenizer.encode("text").special_tokens_mask
+        tail = 0
+        while tail < len(mask) and mask[len(mask) - 1 - tail]:
+            tail += 1
+        return tail
+
+    def _cut(self, ids: list[int]) -> list[int]:
+        """``ids`` within the model's input limit, its trailing special tokens kept."""
+        if len(ids) <= self._max_len:
+            return ids
+        keep = self._max_len - self._tail
+        return ids[:keep] + ids[len(ids) - self._tail :] if self._tail else ids[:keep]
 
     def _pooling_mode(self) -> str:
         cfg = _read_json(self.folder / "1_Pooling" / "config.json")
@@ -296,22 +314,22 @@ class OnnxEmbedder:
     def _encode(self, texts: Sequence[str]) -> list[Vector]:
         if not texts:
             return []
-        encodings = self._tokenizer.encode_batch(list(texts))
+        encoded = [self._cut(e.ids) for e in self._tokenizer.encode_batch(list(texts))]
         out: list[Vector | None] = [None] * len(texts)
-        lengths = [len(e.ids) for e in encodings]
+        lengths = [len(ids) for ids in encoded]
         for idx in token_batches(lengths, self.batch_size, self.batch_tokens):
-            vectors = self._run([encodings[i] for i in idx])
+            vectors = self._run([encoded[i] for i in idx])
             for i, vec in zip(idx, vectors, strict=True):
                 out[i] = vec
         return [v for v in out if v is not None]
 
-    def _run(self, batch: list[Any]) -> Vector:
-        width = max(len(e.ids) for e in batch)
+    def _run(self, batch: list[list[int]]) -> Vector:
+        width = max(len(row_ids) for row_ids in batch)
         ids = np.zeros((len(batch), width), dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.int64)
-        for row, enc in enumerate(batch):
-            n = len(enc.ids)
-            ids[row, :n] = enc.ids
+        for row, row_ids in enumerate(batch):
+            n = len(row_ids)
+            ids[row, :n] = row_ids
             mask[row, :n] = 1
         feed = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
