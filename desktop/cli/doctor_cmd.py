@@ -33,33 +33,29 @@ def _version(dist: str) -> str:
         return "not installed"
 
 
-def _gpu_offload(backend: str) -> str:
-    try:
-        import llama_cpp
-
-        from desktop.core.llm.llama_cpp import route_llama_logs
-
-        route_llama_logs()  # ggml's own line when a GPU build finds no device: the log
-    except Exception as exc:
-        return f"unknown (llama_cpp does not load: {exc})"
-    if llama_cpp.llama_supports_gpu_offload():
-        return "yes"
-    return "no (CPU-only build)" if backend in ("cpu", "unknown") else "no (no GPU device found)"
-
-
 def _llama_build() -> dict[str, Any]:
     """Which backend the llama.cpp build has and, for a GPU one, whether it found a device."""
     from desktop.core.llm.llama_build import describe_build
+    from desktop.core.llm.llama_cpp import gpu_offload_supported
 
     try:
+        offload = gpu_offload_supported()
         import llama_cpp
     except Exception as exc:
         return {"backend": "unknown", "device": False, "text": f"llama_cpp does not load: {exc}"}
-    from desktop.core.llm.llama_cpp import route_llama_logs
-
-    route_llama_logs()
     lib = Path(llama_cpp.__file__).parent / "lib"
-    return describe_build(lib, bool(llama_cpp.llama_supports_gpu_offload()))
+    return describe_build(lib, offload)
+
+
+def _gpu_offload(build: dict[str, Any]) -> str:
+    """The offload line, from the build's report."""
+    if build["backend"] == "unknown":
+        return f"unknown ({build['text']})"
+    if build["device"]:
+        return "yes"
+    return (
+        "no (CPU-only build)" if build["backend"] in ("cpu", "none") else "no (no GPU device found)"
+    )
 
 
 def _size(path: Path) -> int:
@@ -191,7 +187,7 @@ def collect(services: Services, uri: str | None) -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "packages": {name: _version(name) for name in PACKAGES},
-        "gpu_offload": _gpu_offload(str(build.get("backend", "unknown"))),
+        "gpu_offload": _gpu_offload(build),
         "llama_build": build,
         "machine": _machine(),
         "base_dir": str(services.paths.base),

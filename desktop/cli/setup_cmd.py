@@ -63,7 +63,7 @@ def _ask(question: str) -> str:
 
 def run_setup(services: Services, args: argparse.Namespace) -> int:
     services.paths.ensure()
-    machine = detect_machine()
+    machine = detect_machine(unused_gpu=True)
     chat = DEFAULT_CHAT
     if args.repo or args.file:
         chat = HubFile(args.repo or chat.repo_id, args.file or chat.filename, size_gb=0.0)

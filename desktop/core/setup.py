@@ -102,6 +102,14 @@ def chat_shape(chat: HubFile) -> ModelShape:
     )
 
 
+# A GPU the build cannot use (Machine.gpu_unused): what it is, the backend, and for the
+# installed app, what to install instead of building.
+UNUSED_GPU = {
+    "cuda": ("an NVIDIA GPU", "CUDA", "Fathom's -cuda package"),
+    "metal": ("Apple silicon's GPU", "Metal", "Fathom's macOS app"),
+}
+
+
 def recommend(
     machine: Machine,
     free_disk: int,
@@ -129,19 +137,16 @@ def recommend(
             f"The GPU ({machine.gpu_name or 'unknown'}) has only "
             f"{machine.vram_bytes / GIB:.1f} GiB: running on the CPU."
         )
-    elif not machine.gpu_offload and machine.gpu_unused:
-        name = {"cuda": "an NVIDIA GPU", "metal": "Apple silicon's GPU"}.get(
-            machine.gpu_unused, "a GPU"
+    elif not machine.gpu_offload and machine.gpu_unused in UNUSED_GPU:
+        gpu, backend, package = UNUSED_GPU[machine.gpu_unused]
+        fix = (
+            f"{package} uses it."
+            if getattr(sys, "frozen", False)
+            else f"bash .ci/setup --gpu {machine.gpu_unused} builds one that uses it."
         )
         warnings.append(
-            f"This machine has {name}, but this llama.cpp build has no "
-            f"{machine.gpu_unused.upper() if machine.gpu_unused == 'cuda' else 'Metal'} "
-            "support: answers come from the CPU (a few tokens per second). "
-            + (
-                "Fathom's -cuda package uses it."
-                if getattr(sys, "frozen", False)
-                else f"bash .ci/setup --gpu {machine.gpu_unused} builds one that uses it."
-            )
+            f"This machine has {gpu}, but this llama.cpp build has no {backend} support: "
+            f"answers come from the CPU (a few tokens per second). {fix}"
         )
     elif not machine.gpu_offload:
         warnings.append(

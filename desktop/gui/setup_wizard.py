@@ -61,7 +61,7 @@ def detect(services: Services, chat: HubFile) -> tuple[Machine, Recommendation]:
     """What the machine has and what it should run (loads llama.cpp: run on a worker)."""
     from desktop.core.llm.hardware import detect_machine
 
-    machine = detect_machine()
+    machine = detect_machine(unused_gpu=True)
     disk = free_disk_bytes(services.paths.base)
     llm = services.settings.llm
     rec = recommend(

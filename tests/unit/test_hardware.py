@@ -67,3 +67,15 @@ def test_shape_of_the_real_gemma(gemma_gguf: Path) -> None:
     assert shape.kv_elems_per_token == 18 * 1 * (256 + 256)
     here = plan(shape, detect_machine())
     assert here.n_ctx >= 2048 and here.expected_tokens_per_s > 0
+
+
+def test_only_a_recommendation_looks_for_a_gpu_the_build_cannot_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from desktop.core.llm import hardware, llama_cpp
+
+    looked: list[bool] = []
+    monkeypatch.setattr(llama_cpp, "gpu_offload_supported", lambda: False)
+    monkeypatch.setattr(hardware, "gpu_without_backend", lambda: looked.append(True) or "cuda")
+    assert hardware.detect_machine().gpu_unused == "" and looked == []  # a load's plan
+    assert hardware.detect_machine(unused_gpu=True).gpu_unused == "cuda" and looked == [True]

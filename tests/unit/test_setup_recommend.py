@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from desktop.core.llm.hardware import GIB, GPT_OSS_20B, Machine, plan
@@ -33,7 +35,7 @@ def test_a_smaller_gpu_keeps_some_experts_in_system_memory() -> None:
     assert "experts of" in eight.describe()
 
 
-def test_no_gpu_runs_on_the_cpu_and_says_so() -> None:
+def test_no_gpu_runs_on_the_cpu_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     rec = recommend(Machine(8, 32 * GIB, False), free_disk=TB)
     assert (rec.where, rec.n_gpu_layers) == ("CPU", 0)
     assert any(w.startswith("No GPU found that llama.cpp can use") for w in rec.warnings)
@@ -43,6 +45,13 @@ def test_no_gpu_runs_on_the_cpu_and_says_so() -> None:
         "has an NVIDIA GPU, but this llama.cpp build has no CUDA support" in w
         and "bash .ci/setup --gpu cuda" in w
         for w in nvidia.warnings
+    )
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # the installed app
+    frozen = recommend(Machine(8, 32 * GIB, False, gpu_unused="metal"), free_disk=TB)
+    assert any(
+        "has Apple silicon's GPU, but this llama.cpp build has no Metal support" in w
+        and w.endswith("Fathom's macOS app uses it.")
+        for w in frozen.warnings
     )
     tiny_gpu = recommend(Machine(8, 32 * GIB, True, "iGPU", 2 * GIB), free_disk=TB)
     assert tiny_gpu.where == "CPU"

@@ -304,36 +304,34 @@ def gpu_devices() -> list[tuple[str, int]]:
     return out
 
 
-def detect_machine() -> Machine:
+def detect_machine(*, unused_gpu: bool = False) -> Machine:
+    """The machine as a load plans for it. ``unused_gpu``: also look for a GPU this build
+    cannot use (for a recommendation; it costs a library lookup, so loads skip it)."""
+    from desktop.core.llm.llama_cpp import gpu_offload_supported
+
     try:
         ram = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (AttributeError, ValueError, OSError):
         ram = 8 * GIB
     try:
-        import llama_cpp
-
-        from desktop.core.llm.llama_cpp import route_llama_logs
-
-        route_llama_logs()  # a GPU build finds no device: ggml says so on stderr otherwise
-        gpu = bool(llama_cpp.llama_supports_gpu_offload())
+        gpu = gpu_offload_supported()
         devices = gpu_devices() if gpu else []
     except Exception:  # a broken native library: plan for the CPU
         gpu, devices = False, []
     name, vram = devices[0] if devices else ("", 0)
-    return Machine(os.cpu_count() or 1, int(ram), gpu, name, vram, "" if gpu else unused_gpu())
+    unused = gpu_without_backend() if unused_gpu and not gpu else ""
+    return Machine(os.cpu_count() or 1, int(ram), gpu, name, vram, unused)
 
 
-def unused_gpu() -> str:
+def gpu_without_backend() -> str:
     """The GPU backend whose device this system shows (an NVIDIA driver, Apple silicon),
-    for a llama.cpp build without one; "" when none is seen."""
+    as llama_build finds devices; "" when none is seen."""
     from desktop.core.llm import llama_build
 
     probe = llama_build.Probe()
     if llama_build.nvidia_driver(probe):
         return "cuda"
-    if probe.system == "Darwin" and probe.machine == "arm64":
-        return "metal"
-    return ""
+    return "metal" if llama_build.find_metal(probe).device else ""
 
 
 def compute_bytes(shape: ModelShape, n_ctx: float, flash_attn: bool) -> float:

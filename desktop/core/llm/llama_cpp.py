@@ -73,6 +73,16 @@ def route_llama_logs() -> None:
     llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
 
 
+def gpu_offload_supported() -> bool:
+    """Whether this llama.cpp build can offload to a GPU here, asked with its log lines
+    routed first: asking starts ggml's backends, and a GPU build that finds no device says
+    so on the terminal otherwise. Raises what importing llama_cpp raises."""
+    import llama_cpp
+
+    route_llama_logs()
+    return bool(llama_cpp.llama_supports_gpu_offload())
+
+
 def _expected(message: str) -> bool:
     """An error line that says only what Fathom says itself in words: a CUDA build on a
     machine without an NVIDIA driver finds no device (``fathom doctor``, the wizard). With
