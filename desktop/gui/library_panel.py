@@ -152,10 +152,8 @@ class IndexingProgress(QFrame):
         self._update()
 
     def _move_to(self, value: int) -> None:
-        """Within a file the bar only moves forward: its pages read, then its chunks."""
-        file_start = self.done * BAR_STEPS
-        current = self.bar.value() if self.bar.value() >= file_start else file_start
-        self.bar.setValue(min(max(current, value), self.bar.maximum()))
+        """The bar only moves forward: within a file, its pages read, then its chunks."""
+        self.bar.setValue(min(max(self.bar.value(), value), self.bar.maximum()))
 
     def file_finished(self, path: str, done: int, chunks: int, status: str) -> None:
         """A file is settled (``status`` as in the core's FileDone), ``done`` files so far."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
 from pytestqt.qtbot import QtBot
 
 from desktop.core.ingest.pipeline import ChunksEmbedded, FileDone, FileReading, Started
@@ -41,13 +42,17 @@ def test_the_bar_moves_within_a_file_and_the_eta_counts_chunks(qtbot: QtBot) -> 
     assert "1 failed" in progress.counts.text()
 
 
-def test_the_window_shows_per_batch_events_from_the_pipeline(
-    qtbot: QtBot, fathom_home: Path
-) -> None:
-    window = MainWindow(Paths(fathom_home), autostart=False)
-    qtbot.addWidget(window)
+@pytest.fixture
+def window(qtbot: QtBot, fathom_home: Path) -> MainWindow:
+    """A window that has not started its backend, its indexing progress reset."""
+    w = MainWindow(Paths(fathom_home), autostart=False)
+    qtbot.addWidget(w)
+    w.sidebar.library.progress.reset()
+    return w
+
+
+def test_the_window_shows_per_batch_events_from_the_pipeline(window: MainWindow) -> None:
     progress = window.sidebar.library.progress
-    progress.reset()
     for event in (
         Started(2),
         ChunksEmbedded("/lib/manual.pdf", 256, 1024),
@@ -63,12 +68,9 @@ def test_the_window_shows_per_batch_events_from_the_pipeline(
 
 
 def test_a_scanned_file_moves_the_bar_per_page_it_reads_then_per_chunk(
-    qtbot: QtBot, fathom_home: Path
+    window: MainWindow,
 ) -> None:
-    window = MainWindow(Paths(fathom_home), autostart=False)
-    qtbot.addWidget(window)
     progress = window.sidebar.library.progress
-    progress.reset()
     window._ingest_event(Started(2))
     values = []
     for page in range(1, 11):

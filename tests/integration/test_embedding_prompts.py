@@ -60,8 +60,8 @@ def test_documents_get_the_passage_prompt_and_queries_the_query_prompt(
 def test_chunks_leave_room_for_the_document_prompt(
     plain: OnnxEmbedder, prompted: OnnxEmbedder
 ) -> None:
-    prompt_tokens = len(prompted._counter.encode("passage: x").ids) - len(
-        prompted._counter.encode("x").ids
+    prompt_tokens = len(prompted._tokenizer.encode("passage: x").ids) - len(
+        prompted._tokenizer.encode("x").ids
     )
     assert prompt_tokens == 2  # "passage", ":"
     assert prompted.max_tokens == plain.max_tokens - prompt_tokens == 256 - 2
@@ -76,7 +76,7 @@ def test_chunks_leave_room_for_the_document_prompt(
         "Configuring the query node memory and the segment sealing policy for large "
         "collections in one big cluster today again"
     )
-    counter = prompted._counter
+    counter = prompted._tokenizer
     assert len(counter.encode(heading, add_special_tokens=False).ids) == 22
     words = ["memory", "segment", "index", "query", "node", "data", "field", "vector", "search"]
     body = " ".join(words[i % len(words)] for i in range(3000))

@@ -223,7 +223,6 @@ class OnnxEmbedder:
         self._tokenizer = Tokenizer.from_file(str(tok_path))
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
-        self._counter = self._tokenizer
         self._tail = self._special_tail()
         self._pooling = self._pooling_mode()
         self.query_prompt, self.document_prompt = model_prompts(self.folder, prompts)
@@ -277,8 +276,8 @@ class OnnxEmbedder:
         if not prompt:
             return 0
         probe = "text"
-        with_prompt = self._counter.encode(prompt + probe, add_special_tokens=False)
-        alone = self._counter.encode(probe, add_special_tokens=False)
+        with_prompt = self._tokenizer.encode(prompt + probe, add_special_tokens=False)
+        alone = self._tokenizer.encode(probe, add_special_tokens=False)
         return max(0, len(with_prompt.ids) - len(alone.ids))
 
     @property
@@ -297,7 +296,7 @@ class OnnxEmbedder:
         thread held the GIL for 160 ms and more, freezing the window
         (tests/bench/bench_ui.py, 120 files)."""
         pieces = text_pieces(text, TOKENIZE_PIECE_CHARS)
-        encodings = self._counter.encode_batch(
+        encodings = self._tokenizer.encode_batch(
             [text[a:b] for a, b in pieces], add_special_tokens=False
         )
         spans: list[tuple[int, int]] = []
