@@ -10,6 +10,8 @@ Corpora and their questions (``tests/data/recall/README.md`` says how they were 
 - ``faq``: the docs' FAQ folder and ``../shared/eval/faq_dev.jsonl`` (the 15 dev questions).
 - ``financebench``: ``../shared/eval/financebench_dev`` (5 real filings); found when a
   source from the question's file covers one of its evidence pages.
+- ``filings``: the same 5 filings and store, ``tests/data/recall/filings.jsonl`` (50 questions
+  of our own, metric and narrative); found by evidence page, as ``financebench``.
 - ``debref-LANG`` (zh-tw, de, fr, en): the Debian Reference in one language,
   ``tests/data/recall/debian_reference.jsonl`` (questions in that language, and
   cross-lingual ones: English asking the zh-tw guide, Traditional Chinese asking the
@@ -132,10 +134,16 @@ def load_corpus(name: str, work: Path) -> Corpus:
     if name == "financebench":
         root = SHARED / "eval" / "financebench_dev"
         return Corpus(name, root / "pdfs", read_jsonl(root / "questions.jsonl"))
+    if name == "filings":
+        root = SHARED / "eval" / "financebench_dev"
+        questions = read_jsonl(DATA / "filings.jsonl")
+        return Corpus("filings", root / "pdfs", questions, store="financebench")
     if name.startswith("debref-"):
         return debian_reference(name.removeprefix("debref-"), work)
     if name not in DEBIAN:
-        raise SystemExit(f"unknown corpus {name!r}: milvus, faq, financebench, {', '.join(DEBIAN)}")
+        raise SystemExit(
+            f"unknown corpus {name!r}: milvus, faq, financebench, filings, {', '.join(DEBIAN)}"
+        )
     path, package = DEBIAN[name]
     if not path.exists():
         raise SystemExit(f"{name}: {path} is missing; install it: apt-get install {package}")
