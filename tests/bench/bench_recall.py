@@ -2,7 +2,7 @@
 
     python -m tests.bench.bench_recall --embedding MODEL_DIR [--reranker MODEL_DIR]
         [--corpora milvus,financebench,gnuplot] [--work DIR] [--limit N]
-        [--chunk-tokens N] [--chunk-overlap N]
+        [--chunk-tokens N] [--chunk-overlap N] [--pdf-engines E,..] [--no-page-titles]
 
 Corpora and their questions (``tests/data/recall/README.md`` says how they were made):
 - ``milvus``: the Milvus 2.4 docs (``../shared/corpus``), ``tests/data/recall/milvus_docs.jsonl``;
@@ -28,6 +28,10 @@ Pipelines, all in the same run over the same ingestion (the chunks are embedded 
 - ``hybrid w=X k=K``: hybrid with BM25's list weighted X against dense's 1.0, RRF's
   constant K (smaller: the head of each list counts more).
 - ``+rerank``: the app's default candidates reordered by the cross-encoder (--reranker).
+
+``--no-page-titles`` reads PDFs without an outline as Fathom did before it headed their
+passages with the document's name and page titles (desktop.core.ingest.readers.pdf): the
+baseline for that change, in a --work folder of its own.
 
 ``--work DIR`` keeps the stores between runs (ingestion is incremental: a second run
 embeds nothing); by default a temporary folder is used.
@@ -323,7 +327,17 @@ def main(argv: Sequence[str] | None = None) -> dict[str, dict[str, Scores]]:
         help="PDF text engines to try in order, e.g. pypdf (default: the reader's own); "
         "give each its own --work folder",
     )
+    ap.add_argument(
+        "--no-page-titles",
+        action="store_true",
+        help="read PDFs without an outline as before page titles (the baseline); give it "
+        "its own --work folder",
+    )
     args = ap.parse_args(argv)
+    if args.no_page_titles:
+        from desktop.core.ingest.readers import pdf
+
+        pdf.PAGE_TITLES = False
     if args.pdf_engines:
         from desktop.core.ingest.readers import pdf
 

@@ -1,5 +1,6 @@
-"""PDF: the text layer page by page, headings from the PDF's outline (bookmarks), and OCR
-for pages that are pictures of text (scans).
+"""PDF: the text layer page by page, headings from the PDF's outline (bookmarks) or, in a
+PDF without one, from its name and the titles its pages open with, and OCR for pages that
+are pictures of text (scans).
 
 The text comes from PDFium (pypdfium2), which is fast and repairs what PDF viewers repair
 (a cross-reference table missing or broken, as scanners and cut-short downloads leave
@@ -56,6 +57,41 @@ OCR_SCALE = 2.0
 
 # The longest line taken for a page's running head (a title, a chapter, the page number).
 RUNNING_HEAD_CHARS = 80
+
+# A PDF without an outline gets its headings from its pages: a page that opens with a
+# title (a line set as one: short, no figures, no sentence end, its words capitalised)
+# starts a section headed "document name > title"; the pages that follow, until the next
+# title, run on under it. A passage cut from the middle of a balance sheet then says whose
+# balance sheet it is. On the five FinanceBench filings (no outline; each statement page
+# opens with its title), 50 paraphrased questions (tests/data/recall/filings.jsonl),
+# all-MiniLM-L6-v2, R@1 / R@5: hybrid 0.36 / 0.72 -> 0.44 / 0.84, dense 0.44 / 0.76 ->
+# 0.56 / 0.86 (tests.bench.bench_recall, and --no-page-titles for before).
+PAGE_TITLES = True  # off only to measure without them (tests.bench.bench_recall)
+TITLE_LINES = 2  # lines of a title at most (a company, then the statement)
+TITLE_WORDS = 10
+_SMALL_WORDS = frozenset(
+    ["a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"]
+)
+# Figures as tables and prose write them (1,234 / 3.5 / $ / % / 12345); a year is no figure.
+_FIGURE = re.compile(r"\d[.,]\d|[$%\u20ac\u00a3]|\d{5,}")
+_CONTENTS_ENTRY = re.compile(r"\S+\s+\S+\s.*\s\d+$")  # words, then a page number
+_LETTERS = re.compile(r"[^\W\d_]{3}")
+_PAGE_NUMBER = re.compile(  # "12", "Page 3 of 10", "- 4 -", "xii"
+    r"(?:page\s+)?(?:\d+|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
+    r"(?:\s*(?:of|/)\s*\d+)?|[-\u2013\s\d]+",
+    re.IGNORECASE,
+)
+# A link back to the contents, as filings open many pages with: passed over like a running
+# head (a contents page itself has no title taken: it is a section of its own kind).
+_BACK_LINK = re.compile(
+    r"(?:back to |return to )?(?:the )?(?:table of contents|contents|index|top)"
+    r"|inhalt(?:sverzeichnis)?|sommaire|table des mati\u00e8res|\u00edndice|indice",
+    re.IGNORECASE,
+)
+# A line at the top or foot of more pages than this share (and than RUNNING_MIN) is the
+# document's running head or foot ("Table of Contents", the company's name), not a title.
+RUNNING_SHARE = 0.2
+RUNNING_MIN = 3
 
 # Per page: its text, whether OCR read it; then the outline marks by page.
 Pages = tuple[list[str], list[bool], dict[int, list[tuple[str, str]]]]
@@ -239,10 +275,16 @@ def _document(
     if not texts:
         raise ReadError("empty PDF: it has no pages")
     builder = TextBuilder()
-    heading = ""
+    untitled = bool(marks) or not PAGE_TITLES
+    titles = [""] * len(texts) if untitled else page_titles(texts)
+    name = "" if untitled else document_name(path)
+    heading = name
     before: tuple[str, bool] | None = None  # the previous page's kind and OCR, if it had text
     for number, text in enumerate(texts, start=1):
         kind = page_kind(text)
+        titled = bool(titles[number - 1]) and not kind
+        if titled:
+            heading = f"{name} > {titles[number - 1]}" if name else titles[number - 1]
         # (start, heading path, title) of each run of the page under one outline entry
         runs: list[tuple[int, str, str]] = [(0, heading, "")]
         for title, heading in marks.get(number, []):
@@ -255,7 +297,7 @@ def _document(
         for (_, run_heading, title), end in zip(runs, ends, strict=True):
             if title and end < len(text) and " ".join(text[start:end].split()) == title:
                 continue  # only the heading: the next entry's section starts with it
-            runs_on = not title and before == ("", ocr[number - 1]) and not kind
+            runs_on = not (title or titled) and before == ("", ocr[number - 1]) and not kind
             if runs_on and builder.runs_on() and text[start:end].strip():
                 builder.next_page()
             else:
@@ -264,6 +306,57 @@ def _document(
             start = end
         before = (kind, ocr[number - 1]) if text.strip() else None
     return builder.build(path)
+
+
+def document_name(path: str) -> str:
+    """The name a person gave the file, as words: "3M_2022_10K.pdf" is "3M 2022 10K"."""
+    stem = path.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
+    return " ".join(stem.replace("_", " ").split())
+
+
+def title_like(line: str) -> bool:
+    """Whether a line is set as a title: at most ``TITLE_WORDS`` words with letters, no
+    figures, no sentence or clause end, no page number at its end (a contents entry),
+    every word capitalised but the small ones ("of", "and"). Scripts without capitals
+    have no titles found this way."""
+    words = line.split()
+    if not words or len(words) > TITLE_WORDS or line[-1] in ".,;:" or _FIGURE.search(line):
+        return False
+    if _CONTENTS_ENTRY.match(line):  # "Note 5. Restructuring Actions 64"
+        return False
+    if not _LETTERS.search(line):
+        return False
+    return all(not w[0].isalpha() or w[0].isupper() or w in _SMALL_WORDS for w in words)
+
+
+def page_titles(texts: list[str]) -> list[str]:
+    """Each page's title ("" for none): the title-like lines (``TITLE_LINES`` at most)
+    that open it, once its running head and page number are passed; titles joined with
+    " > ", as a heading path."""
+    lines = [[" ".join(x.split()) for x in t.splitlines() if x.strip()] for t in texts]
+    seen: dict[str, int] = {}
+    for page in lines:
+        for line in set(page[:3] + page[-3:]):
+            seen[line] = seen.get(line, 0) + 1
+    running = max(RUNNING_MIN, len(texts) * RUNNING_SHARE)
+    titles = []
+    for page in lines:
+        found: list[str] = []
+        for line in page:
+            if (
+                seen.get(line, 0) > running
+                or _PAGE_NUMBER.fullmatch(line)
+                or _BACK_LINK.fullmatch(line)
+            ):
+                if found:
+                    break
+                continue
+            if not title_like(line) or len(found) == TITLE_LINES:
+                break
+            found.append(line)
+        titles.append(" > ".join(found))
+    return titles
 
 
 def _running_head(text: str, number: int) -> bool:
