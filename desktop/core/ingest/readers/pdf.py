@@ -18,6 +18,8 @@ import io
 import logging
 import re
 import warnings
+from collections import Counter
+from pathlib import PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import Cancelled
@@ -310,9 +312,7 @@ def _document(
 
 def document_name(path: str) -> str:
     """The name a person gave the file, as words: "3M_2022_10K.pdf" is "3M 2022 10K"."""
-    stem = path.replace("\\", "/").rsplit("/", 1)[-1]
-    stem = stem.rsplit(".", 1)[0] if "." in stem else stem
-    return " ".join(stem.replace("_", " ").split())
+    return " ".join(PureWindowsPath(path).stem.replace("_", " ").split())  # / and \\ both
 
 
 def title_like(line: str) -> bool:
@@ -335,10 +335,7 @@ def page_titles(texts: list[str]) -> list[str]:
     that open it, once its running head and page number are passed; titles joined with
     " > ", as a heading path."""
     lines = [[" ".join(x.split()) for x in t.splitlines() if x.strip()] for t in texts]
-    seen: dict[str, int] = {}
-    for page in lines:
-        for line in set(page[:3] + page[-3:]):
-            seen[line] = seen.get(line, 0) + 1
+    seen = Counter(line for page in lines for line in set(page[:3] + page[-3:]))
     running = max(RUNNING_MIN, len(texts) * RUNNING_SHARE)
     titles = []
     for page in lines:
