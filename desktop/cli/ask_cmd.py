@@ -18,7 +18,7 @@ from desktop.core.rag.answer import Answer
 from desktop.core.rag.citations import Citation
 from desktop.core.rag.retrieve import Source
 from desktop.core.services import Services
-from desktop.core.types import pages_label
+from desktop.core.types import pages_label, shown_heading
 
 DIM, RESET = "\x1b[2m", "\x1b[0m"
 
@@ -143,8 +143,9 @@ def _print_sources(sources: list[Source]) -> None:
     print("Sources:")
     for s in sources:
         where = s.path
-        if s.heading:
-            where += f" — {s.heading}"
+        heading = shown_heading(s.path, s.heading)
+        if heading:
+            where += f" — {heading}"
         if s.page:
             where += f" ({pages_label(s.page, s.page_end)})"
         print(f"  [{s.rank}] {where}  (score {s.score:.4f})")

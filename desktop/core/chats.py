@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.core.errors import FathomError
-from desktop.core.types import pages_label
+from desktop.core.types import pages_label, shown_heading
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -421,8 +421,9 @@ def source_label(source: dict[str, Any]) -> str:
     """``file — heading (page N)`` for a source as saved, ``(pages N-M)`` for one that
     runs on over a page break."""
     label = str(source.get("path", ""))
-    if source.get("heading"):
-        label += f" — {source['heading']}"
+    heading = shown_heading(label, str(source.get("heading") or ""))
+    if heading:
+        label += f" — {heading}"
     if source.get("page"):
         label += f" ({pages_label(int(source['page']), int(source.get('page_end') or 0))})"
     return label

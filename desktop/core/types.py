@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import PureWindowsPath
 
 _LEADING_HEADINGS = re.compile(r"\A(?:\s*#{1,6}\s+[^\n]*\n?)+")
 
@@ -26,6 +27,30 @@ def pages_label(page: int, page_end: int = 0) -> str:
     if not page:
         return ""
     return f"pages {page}-{page_end}" if page_end > page else f"page {page}"
+
+
+# Between the levels of a heading path: "3M 2022 10K > Consolidated Balance Sheet".
+HEADING_JOIN = " > "
+
+
+def document_name(path: str) -> str:
+    """The name a person gave the file, as words: "3M_2022_10K.pdf" is "3M 2022 10K"."""
+    return " ".join(PureWindowsPath(path).stem.replace("_", " ").split())  # / and \\ both
+
+
+def shown_heading(path: str, heading: str) -> str:
+    """A source's heading as shown beside its file's name: without the document's name
+    that leads the headings of a PDF without an outline (desktop.core.ingest.readers.pdf),
+    since the file's name is already there. The heading the model reads keeps it."""
+    name = document_name(path)
+    text, ocr = split_ocr_mark(heading)
+    if name and text == name:
+        text = ""
+    elif name and text.startswith(name + HEADING_JOIN):
+        text = text[len(name) + len(HEADING_JOIN) :]
+    else:
+        return heading
+    return mark_ocr(text) if ocr else text
 
 
 def split_ocr_mark(heading: str) -> tuple[str, bool]:

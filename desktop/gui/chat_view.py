@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.core.types import shown_heading
+
 RENDER_EVERY_MS = 60  # streamed text is re-rendered at most this often
 CITATION = re.compile(r"(?<![\\\]])\[(\d{1,3})\](?!\()")
 
@@ -101,9 +103,11 @@ def verified_quotes(answer: str, number: int) -> list[str]:
 
 
 def short_location(source: dict[str, Any]) -> str:
-    where = Path(str(source.get("path", ""))).name
-    if source.get("heading"):
-        where += f" — {source['heading']}"
+    path = str(source.get("path", ""))
+    where = Path(path).name
+    heading = shown_heading(path, str(source.get("heading") or ""))
+    if heading:
+        where += f" — {heading}"
     if source.get("page"):
         first, last = int(source["page"]), int(source.get("page_end") or 0)
         page = (

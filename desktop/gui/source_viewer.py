@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.core.progress import CancelToken
-from desktop.core.types import split_ocr_mark
+from desktop.core.types import shown_heading, split_ocr_mark
 from desktop.gui.errors import show_error
 from desktop.gui.pdf_pane import NEIGHBOUR, PASSAGE, QUOTE, PdfPane
 from desktop.gui.source_loader import PdfOpened, TextShown, load_text
@@ -279,8 +279,9 @@ class SourceViewer(QFrame):
         n = int(source.get("rank", 0))
         self.title.setText(f"[{n}] {Path(path).name}")
         where = [path]
-        if source.get("heading"):
-            where.append(str(source["heading"]))
+        heading = shown_heading(path, str(source.get("heading") or ""))
+        if heading:
+            where.append(heading)
         if source.get("page"):
             first, last = int(source["page"]), int(source.get("page_end") or 0)
             where.append(

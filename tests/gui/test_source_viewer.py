@@ -304,3 +304,15 @@ def test_an_ocr_source_on_a_scanned_pdf_page_says_why_its_passage_is_not_marked(
             window.preview.show_source({**base, "heading": heading})
         assert expected in window.preview.notice.text()
         assert not window.preview.highlighted
+
+
+def test_a_source_row_names_the_file_once() -> None:
+    """A PDF without an outline heads its passages with the document's name; the row
+    beside the file's name shows the rest of the heading."""
+    source = {
+        "path": "/data/3M_2022_10K.pdf",
+        "page": 48,
+        "heading": "3M 2022 10K > Consolidated Balance Sheet",
+    }
+    assert short_location(source) == "3M_2022_10K.pdf — Consolidated Balance Sheet · page 48"
+    assert short_location({**source, "heading": "3M 2022 10K"}) == "3M_2022_10K.pdf · page 48"

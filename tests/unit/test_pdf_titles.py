@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from desktop.core.ingest.chunking import chunk_document
-from desktop.core.ingest.readers.pdf import document_name, page_titles, read_pdf, title_like
+from desktop.core.ingest.readers.pdf import page_titles, read_pdf, title_like
+from desktop.core.types import document_name, shown_heading
 
 FILINGS = Path(__file__).resolve().parents[2].parent / "shared/eval/financebench_dev/pdfs"
 GNUPLOT = Path("/usr/share/doc/gnuplot/gnuplot.pdf")
@@ -23,6 +24,19 @@ def test_a_files_name_is_read_as_words() -> None:
     assert document_name("/data/reports/3M_2022_10K.pdf") == "3M 2022 10K"
     assert document_name("C:\\Users\\ann\\Annual  report_2023.PDF") == "Annual report 2023"
     assert document_name("notes") == "notes"
+
+
+def test_a_heading_is_shown_without_the_file_name_it_repeats() -> None:
+    path = "/data/reports/3M_2022_10K.pdf"
+    assert shown_heading(path, "3M 2022 10K > Consolidated Balance Sheet") == (
+        "Consolidated Balance Sheet"
+    )
+    assert shown_heading(path, "3M 2022 10K") == ""
+    assert shown_heading(path, "3M 2022 10K > Notes (OCR)") == "Notes (OCR)"
+    assert shown_heading(path, "3M 2022 10K (OCR)") == "(OCR)"
+    # another document's name, or the name inside a word, is kept
+    assert shown_heading(path, "3M 2022 10K-A > Notes") == "3M 2022 10K-A > Notes"
+    assert shown_heading("/data/guide.md", "Install > Linux") == "Install > Linux"
 
 
 @pytest.mark.parametrize(
@@ -51,6 +65,9 @@ def test_lines_set_as_titles(line: str) -> None:
         "Note 5. Restructuring Actions 64",  # a contents entry and its page
         "Growth of 5% in Every Region",  # a figure
         "在本章中我們介紹",  # no capitals to tell a title by
+        "\u25e6 Red Oak Sourcing, LLC (Delaware)",  # a bulleted list's item
+        "\u2022 Faster Ingestion",
+        "- Release Notes",
     ],
 )
 def test_lines_not_set_as_titles(line: str) -> None:

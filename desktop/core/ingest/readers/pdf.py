@@ -19,13 +19,13 @@ import logging
 import re
 import warnings
 from collections import Counter
-from pathlib import PureWindowsPath
 from typing import TYPE_CHECKING, Any
 
 from desktop.core.errors import Cancelled
 from desktop.core.ingest.contents import page_kind
 from desktop.core.ingest.document import Document
 from desktop.core.ingest.readers.base import PageHook, ReadError, TextBuilder, reason
+from desktop.core.types import HEADING_JOIN, document_name
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -78,6 +78,10 @@ _SMALL_WORDS = frozenset(
 _FIGURE = re.compile(r"\d[.,]\d|[$%\u20ac\u00a3]|\d{5,}")
 _CONTENTS_ENTRY = re.compile(r"\S+\s+\S+\s.*\s\d+$")  # words, then a page number
 _LETTERS = re.compile(r"[^\W\d_]{3}")
+# A list item's marker: a bulleted name ("◦ Red Oak Sourcing, LLC (Delaware)") is no title.
+_BULLET = re.compile(
+    r"^[\u2022\u2023\u2043\u25aa\u25ab\u25cb\u25cf\u25e6\u25a0\u25a1\u00b7*\u2013\u2014-]\s"
+)
 _PAGE_NUMBER = re.compile(  # "12", "Page 3 of 10", "- 4 -", "xii"
     r"(?:page\s+)?(?:\d+|(?=[ivxlc])c{0,3}(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3}))"
     r"(?:\s*(?:of|/)\s*\d+)?|[-\u2013\s\d]+",
@@ -286,7 +290,7 @@ def _document(
         kind = page_kind(text)
         titled = bool(titles[number - 1]) and not kind
         if titled:
-            heading = f"{name} > {titles[number - 1]}" if name else titles[number - 1]
+            heading = HEADING_JOIN.join(filter(None, (name, titles[number - 1])))
         # (start, heading path, title) of each run of the page under one outline entry
         runs: list[tuple[int, str, str]] = [(0, heading, "")]
         for title, heading in marks.get(number, []):
@@ -310,20 +314,15 @@ def _document(
     return builder.build(path)
 
 
-def document_name(path: str) -> str:
-    """The name a person gave the file, as words: "3M_2022_10K.pdf" is "3M 2022 10K"."""
-    return " ".join(PureWindowsPath(path).stem.replace("_", " ").split())  # / and \\ both
-
-
 def title_like(line: str) -> bool:
     """Whether a line is set as a title: at most ``TITLE_WORDS`` words with letters, no
-    figures, no sentence or clause end, no page number at its end (a contents entry),
-    every word capitalised but the small ones ("of", "and"). Scripts without capitals
-    have no titles found this way."""
+    figures, no sentence or clause end, no page number at its end (a contents entry), no
+    list item's bullet before it, every word capitalised but the small ones ("of",
+    "and"). Scripts without capitals have no titles found this way."""
     words = line.split()
     if not words or len(words) > TITLE_WORDS or line[-1] in ".,;:" or _FIGURE.search(line):
         return False
-    if _CONTENTS_ENTRY.match(line):  # "Note 5. Restructuring Actions 64"
+    if _CONTENTS_ENTRY.match(line) or _BULLET.match(line):  # "Note 5. Restructuring ... 64"
         return False
     if not _LETTERS.search(line):
         return False
@@ -352,7 +351,7 @@ def page_titles(texts: list[str]) -> list[str]:
             if not title_like(line) or len(found) == TITLE_LINES:
                 break
             found.append(line)
-        titles.append(" > ".join(found))
+        titles.append(HEADING_JOIN.join(found))
     return titles
 
 
