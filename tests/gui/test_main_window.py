@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from desktop.core.chats import ChatStore
+from desktop.core.ingest.reindex import READING
 from desktop.core.paths import Paths
 from desktop.gui.app import EXIT_STORE_LOCKED, MainWindow
 from desktop.gui.chat_view import AnswerWidget, SourceRow, file_url
@@ -269,7 +270,7 @@ def test_a_chunk_size_changed_in_settings_is_offered_as_a_rebuild(
     qtbot.waitUntil(lambda: window.backend._store is not None, timeout=60_000)
     ingest_by_drop(qtbot, window, folder)
     store = window.backend.store()
-    assert store.chunking_info() == {"chunk_tokens": 220, "chunk_overlap": 32}
+    assert store.chunking_info() == {"chunk_tokens": 220, "chunk_overlap": 32, "reading": READING}
     before = store.count()
     check = window.check_rebuild()  # built as the settings ask: nothing to offer
     assert check is not None
@@ -301,7 +302,11 @@ def test_a_chunk_size_changed_in_settings_is_offered_as_a_rebuild(
     qtbot.waitUntil(lambda: bool(rebuilt), timeout=120_000)
     summary = rebuilt[0].summary  # type: ignore[attr-defined]
     assert summary.rebuilt and summary.files == 3 and summary.chunks > before
-    assert window.backend.store().chunking_info() == {"chunk_tokens": 96, "chunk_overlap": 32}
+    assert window.backend.store().chunking_info() == {
+        "chunk_tokens": 96,
+        "chunk_overlap": 32,
+        "reading": READING,
+    }
     qtbot.waitUntil(lambda: window.ingest_job is None, timeout=120_000)  # then the re-sync
 
 

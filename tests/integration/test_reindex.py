@@ -21,6 +21,7 @@ from desktop.core.embeddings.onnx import OnnxEmbedder
 from desktop.core.errors import Cancelled
 from desktop.core.ingest.pipeline import FileDone, IngestOptions, Summary, ingest
 from desktop.core.ingest.reindex import (
+    READING,
     Planned,
     ReindexSummary,
     library_options,
@@ -140,7 +141,7 @@ def test_searches_use_the_old_generation_until_the_new_one_is_complete(
         # Switched: the same store object now searches the new generation, which holds
         # exactly what a clean build holds; the old collections are gone.
         assert store.generation == 1
-        assert store.chunking_info() == {"chunk_tokens": 64, "chunk_overlap": 8}
+        assert store.chunking_info() == {"chunk_tokens": 64, "chunk_overlap": 8, "reading": READING}
         assert store.generations() == [1]
         assert sorted(store.chunk_ids()) == clean.ids and summary.chunks == len(clean.ids)
         assert {p: r.hash for p, r in store.files().items()} == clean.files
@@ -271,3 +272,51 @@ def test_another_embedding_model_leads_to_reindex(
     assert synced["unchanged"] == 1 and synced["failed"] == []
     answer = fathom_json("ask", "What if Milvus fails to start?", "--retrieve-only")
     assert answer["sources"] and answer["sources"][0]["path"].endswith("troubleshooting.md")
+
+
+def test_a_library_read_before_page_titles_is_rebuilt_with_them(
+    embedder: OnnxEmbedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A library whose PDFs were read before their passages were headed by the document's
+    name and page title (it recorded its chunking but no reading) is offered a rebuild
+    that says why, and the rebuild heads them."""
+    from pypdf import PdfReader, PdfWriter
+
+    from desktop.core.embeddings.base import embedder_identity, embedder_source
+    from desktop.core.ingest.readers import pdf
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    writer = PdfWriter()
+    for page in PdfReader(REPO / "tests" / "data" / "documents" / "good" / "handbook.pdf").pages:
+        writer.add_page(page)  # the pages without the outline
+    with open(docs / "station_handbook.pdf", "wb") as out:
+        writer.write(out)
+    store = MilvusStore(str(tmp_path / "library.db"))
+    try:
+        store.prepare(
+            embedder_identity(embedder),
+            embedder.dim,
+            embedder_source(embedder),
+            chunking={"chunk_tokens": OLD.chunk_tokens, "chunk_overlap": OLD.chunk_overlap},
+        )
+        monkeypatch.setattr(pdf, "PAGE_TITLES", False)  # read as before
+        assert _last(ingest([docs], store, embedder, OLD)).added == 1
+        assert not any(h.heading for h in store.search(_vector(embedder), QUESTION, 20))
+
+        monkeypatch.setattr(pdf, "PAGE_TITLES", True)
+        (reason,) = pending_changes(store, embedder, OLD)
+        assert reason.startswith(f"reading 1 -> {READING} (PDFs without an outline")
+        summary = list(reindex(store, embedder, OLD))[-1]
+        assert isinstance(summary, ReindexSummary) and summary.rebuilt
+        assert summary.reasons == [reason] and summary.failed == []
+        headings = {h.heading for h in store.search(_vector(embedder), QUESTION, 20)}
+        assert headings and all(h.startswith("station handbook") for h in headings)
+        assert any(h.startswith("station handbook > ") for h in headings)
+        assert pending_changes(store, embedder, OLD) == []
+    finally:
+        store.close()
+
+
+def _vector(embedder: OnnxEmbedder) -> list[float]:
+    return [float(x) for x in embedder.encode_queries([QUESTION])[0]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from desktop.core.ingest.pipeline import IngestOptions
-from desktop.core.ingest.reindex import chunking_of, differences
+from desktop.core.ingest.reindex import READING, READING_CHANGES, chunking_of, differences
 from desktop.core.store.generations import active_alias, generation_names, generation_of
 
 
@@ -66,3 +66,20 @@ def test_differences() -> None:
         "unrecorded chunking -> 220-token chunks, 32 overlap"
     ]
     assert len(differences(built, None, "e5", 768, same)) == 2
+
+
+def test_a_library_read_before_a_readers_change_is_offered_a_rebuild() -> None:
+    """Libraries record how their files were read; one read before a change that is worth
+    a rebuild says what changed, and one that recorded no reading was read as 1."""
+    built = {"model": "m@1", "dim": 384}
+    today = chunking_of(IngestOptions(220, 32))
+    assert today["reading"] == READING >= 2
+    before = {"chunk_tokens": 220, "chunk_overlap": 32}
+    (reason,) = differences(built, before, "m@1", 384, today)
+    assert reason.startswith(f"reading 1 -> {READING} (")
+    assert READING_CHANGES[2] in reason
+    # Chunk sizes that differ say so, once: the rebuild reads the files again anyway.
+    assert differences(built, before, "m@1", 384, chunking_of(IngestOptions(96, 16))) == [
+        "220-token chunks, 32 overlap -> 96-token chunks, 16 overlap"
+    ]
+    assert differences(built, today, "m@1", 384, today) == []

@@ -30,15 +30,36 @@ from desktop.core.progress import CancelToken
 from desktop.core.store.base import Store
 from desktop.core.store.schema import SCHEMA, layout_change
 
+# How files are read into passages. When a change to the readers (what a passage holds,
+# how it is headed) is worth a rebuild, READING goes up with a line in READING_CHANGES; a
+# library records the number with its chunking, and one that recorded none was read as 1.
+READING = 2
+READING_CHANGES = {
+    2: "PDFs without an outline: passages headed by the document's name and their page's title",
+}
+_CUT = ("chunk_tokens", "chunk_overlap")
+
 
 def chunking_of(options: IngestOptions) -> dict[str, int]:
-    return {"chunk_tokens": options.chunk_tokens, "chunk_overlap": options.chunk_overlap}
+    cut = {"chunk_tokens": options.chunk_tokens, "chunk_overlap": options.chunk_overlap}
+    return cut | {"reading": READING}
+
+
+def same_cut(a: dict[str, int], b: dict[str, int]) -> bool:
+    """Whether two recorded chunkings cut text the same way (the reading aside)."""
+    return all(a.get(k) == b.get(k) for k in _CUT)
 
 
 def describe_chunking(chunking: dict[str, int] | None) -> str:
     if chunking is None:
         return "unrecorded chunking"
     return f"{chunking['chunk_tokens']}-token chunks, {chunking['chunk_overlap']} overlap"
+
+
+def reading_change(built: int, wanted: int = READING) -> str:
+    """Why a library read as ``built`` would be read again: what came since."""
+    since = [why for number, why in READING_CHANGES.items() if built < number <= wanted]
+    return f"reading {built} -> {wanted}" + (f" ({'; '.join(since)})" if since else "")
 
 
 def differences(
@@ -60,8 +81,10 @@ def differences(
             f"embedding model {built.get('model')} (dimension {built.get('dim')}) "
             f"-> {model} (dimension {dim})"
         )
-    if built_chunking != chunking:
+    if built_chunking is None or not same_cut(built_chunking, chunking):
         reasons.append(f"{describe_chunking(built_chunking)} -> {describe_chunking(chunking)}")
+    elif built_chunking.get("reading", 1) != chunking.get("reading", 1):
+        reasons.append(reading_change(built_chunking.get("reading", 1), chunking.get("reading", 1)))
     return reasons
 
 
@@ -89,8 +112,8 @@ def library_options(
         store.prepare(model, dim, source, chunking=chunking_of(wanted))
         return wanted, ""
     built = store.chunking_info()
-    if built is None or built == chunking_of(wanted):
-        return wanted, ""
+    if built is None or same_cut(built, chunking_of(wanted)):
+        return wanted, ""  # read as today, or as before: new files are read as today
     kept = replace(wanted, chunk_tokens=built["chunk_tokens"], chunk_overlap=built["chunk_overlap"])
     note = (
         f"The library was built with {describe_chunking(built)}; the settings ask for "
