@@ -144,9 +144,10 @@ def smoke(args: argparse.Namespace) -> Results:
         res.failures.append(f"no frozen app at {exe}: run bash packaging/build_linux.sh")
         return res
     res.sizes["bundle_bytes"] = tree_bytes(bundle)
-    # The archive and the .deb, when built from this bundle (not older than it).
+    # The archive and the .deb (fathom_… or fathom-cuda_…), when built from this bundle
+    # (not older than it).
     built = exe.stat().st_mtime
-    for key, pattern in (("archive_bytes", "fathom-*.tar.gz"), ("deb_bytes", "fathom_*.deb")):
+    for key, pattern in (("archive_bytes", "fathom-*.tar.gz"), ("deb_bytes", "fathom*_*.deb")):
         found = [p for p in bundle.parent.glob(pattern) if p.stat().st_mtime >= built]
         if found:
             res.sizes[key] = max(found, key=lambda p: p.stat().st_mtime).stat().st_size
