@@ -110,6 +110,9 @@ UNUSED_GPU = {
 }
 
 
+BACKEND_NAMES = {"cuda": "CUDA", "vulkan": "Vulkan", "metal": "Metal"}
+
+
 def recommend(
     machine: Machine,
     free_disk: int,
@@ -136,6 +139,13 @@ def recommend(
         warnings.append(
             f"The GPU ({machine.gpu_name or 'unknown'}) has only "
             f"{machine.vram_bytes / GIB:.1f} GiB: running on the CPU."
+        )
+    elif not machine.gpu_offload and machine.idle_backend:
+        backend = BACKEND_NAMES.get(machine.idle_backend, machine.idle_backend)
+        warnings.append(
+            f"This llama.cpp build uses {backend}, but found no {backend} device: "
+            f"{machine.no_device or 'none was reported'}. Answers come from the CPU "
+            "(a few tokens per second)."
         )
     elif not machine.gpu_offload and machine.gpu_unused in UNUSED_GPU:
         gpu, backend, package = UNUSED_GPU[machine.gpu_unused]

@@ -8,21 +8,14 @@ NVIDIA driver), ``fathom doctor`` names the backend and why no device was found,
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
 
-from desktop.core.llm.llama_build import installed_backend
+from desktop.core.llm.llama_build import installed_backend, library_dir
 from tests.cli import fathom, fathom_json
 
-
-def _llama_lib() -> Path | None:
-    spec = importlib.util.find_spec("llama_cpp")
-    return Path(spec.origin).parent / "lib" if spec and spec.origin else None
-
-
-BACKEND = installed_backend(_llama_lib()) if _llama_lib() else "none"
+BACKEND = installed_backend(library_dir()) if library_dir() else "none"
 pytestmark = pytest.mark.skipif(
     BACKEND in ("cpu", "none"),
     reason=f"the installed llama.cpp build has no GPU backend ({BACKEND}); "
@@ -66,3 +59,22 @@ def test_ask_answers_with_the_gpu_build_on_whatever_it_has(library: Path, gemma_
     assert proc.returncode == 0, proc.stderr
     assert "\nSources:\n" in proc.stdout
     assert "Traceback" not in proc.stderr and "rror" not in proc.stderr, proc.stderr
+
+
+def test_the_first_run_recommendation_names_the_build_and_why_it_has_no_device() -> None:
+    """What the wizard shows: on a GPU build that found no device, the build's backend and
+    the reason, not "no GPU found" nor a build "without GPU support"."""
+    from desktop.core.llm.hardware import detect_machine
+    from desktop.core.setup import BACKEND_NAMES, recommend
+
+    machine = detect_machine(unused_gpu=True)
+    if machine.gpu_offload:
+        pytest.skip("this build found a GPU device")
+    assert machine.idle_backend == BACKEND and machine.no_device
+    rec = recommend(machine, free_disk=10**12)
+    name = BACKEND_NAMES[BACKEND]
+    assert any(
+        w.startswith(f"This llama.cpp build uses {name}, but found no {name} device: ")
+        and machine.no_device in w
+        for w in rec.warnings
+    ), rec.warnings

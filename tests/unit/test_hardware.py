@@ -77,5 +77,26 @@ def test_only_a_recommendation_looks_for_a_gpu_the_build_cannot_use(
     looked: list[bool] = []
     monkeypatch.setattr(llama_cpp, "gpu_offload_supported", lambda: False)
     monkeypatch.setattr(hardware, "gpu_without_backend", lambda: looked.append(True) or "cuda")
+    monkeypatch.setattr(hardware, "build_without_device", lambda: ("", ""))  # a CPU build
     assert hardware.detect_machine().gpu_unused == "" and looked == []  # a load's plan
     assert hardware.detect_machine(unused_gpu=True).gpu_unused == "cuda" and looked == [True]
+
+
+def test_a_gpu_build_without_a_device_is_not_called_a_build_without_gpu_support(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A CUDA build on a machine whose NVIDIA driver is too old for it (or absent): the
+    driver is there, so the GPU is seen, but it is this build that cannot use it."""
+    from desktop.core.llm import hardware, llama_build, llama_cpp
+
+    monkeypatch.setattr(llama_cpp, "gpu_offload_supported", lambda: False)
+    monkeypatch.setattr(hardware, "gpu_without_backend", lambda: "cuda")
+    monkeypatch.setattr(llama_build, "installed_backend", lambda lib=None: "cuda")
+    why = "the NVIDIA driver is installed but reports no usable GPU (see nvidia-smi)"
+    monkeypatch.setattr(llama_build, "no_device_reason", lambda backend, probe=None: why)
+    assert hardware.build_without_device() == ("cuda", why)
+    machine = hardware.detect_machine(unused_gpu=True)
+    assert (machine.idle_backend, machine.no_device, machine.gpu_unused) == ("cuda", why, "")
+    assert hardware.detect_machine().idle_backend == ""  # a load's plan does not look
+    monkeypatch.setattr(llama_build, "installed_backend", lambda lib=None: "cpu")
+    assert hardware.build_without_device() == ("", "")

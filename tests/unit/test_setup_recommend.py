@@ -46,6 +46,11 @@ def test_no_gpu_runs_on_the_cpu_and_says_so(monkeypatch: pytest.MonkeyPatch) -> 
         and "bash .ci/setup --gpu cuda" in w
         for w in nvidia.warnings
     )
+    why = "no NVIDIA driver is installed (no /proc/driver/nvidia/version, nvidia-smi ...)"
+    idle = recommend(Machine(8, 32 * GIB, False, idle_backend="cuda", no_device=why), free_disk=TB)
+    assert idle.where == "CPU"
+    assert f"This llama.cpp build uses CUDA, but found no CUDA device: {why}." in idle.warnings[0]
+    assert not any("no CUDA support" in w or "No GPU found" in w for w in idle.warnings)
     monkeypatch.setattr(sys, "frozen", True, raising=False)  # the installed app
     frozen = recommend(Machine(8, 32 * GIB, False, gpu_unused="metal"), free_disk=TB)
     assert any(

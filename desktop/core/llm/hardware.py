@@ -58,6 +58,10 @@ class Machine:
     # A GPU the system shows that another llama.cpp build would use, when this one has no
     # GPU backend: its backend ("cuda", "metal"); "" when none was seen.
     gpu_unused: str = ""
+    # This build's GPU backend when it found no device to use ("cuda", "vulkan", "metal"),
+    # and why not, as far as the machine shows it ("no NVIDIA driver is installed ...").
+    idle_backend: str = ""
+    no_device: str = ""
 
 
 @dataclass(frozen=True)
@@ -319,8 +323,23 @@ def detect_machine(*, unused_gpu: bool = False) -> Machine:
     except Exception:  # a broken native library: plan for the CPU
         gpu, devices = False, []
     name, vram = devices[0] if devices else ("", 0)
-    unused = gpu_without_backend() if unused_gpu and not gpu else ""
-    return Machine(os.cpu_count() or 1, int(ram), gpu, name, vram, unused)
+    unused = idle = why = ""
+    if unused_gpu and not gpu:
+        idle, why = build_without_device()
+        unused = "" if idle else gpu_without_backend()
+    return Machine(os.cpu_count() or 1, int(ram), gpu, name, vram, unused, idle, why)
+
+
+def build_without_device() -> tuple[str, str]:
+    """The installed build's GPU backend and why it found no device, when it has one and
+    found none (a CUDA build without a driver, or with a driver too old for it); ("", "")
+    for a CPU build."""
+    from desktop.core.llm import llama_build
+
+    backend = llama_build.installed_backend(llama_build.library_dir())
+    if backend in ("cpu", "none"):
+        return "", ""
+    return backend, llama_build.no_device_reason(backend)
 
 
 def gpu_without_backend() -> str:

@@ -428,6 +428,15 @@ def installed_backend(lib_dir: str | Path | None = None) -> str:
     return "cpu"
 
 
+def library_dir() -> Path | None:
+    """The installed llama_cpp's folder of native libraries, found without loading them;
+    None when llama-cpp-python is not installed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llama_cpp")
+    return Path(spec.origin).parent / "lib" if spec and spec.origin else None
+
+
 def no_device_reason(backend: str, probe: Probe | None = None) -> str:
     """Why a GPU build found no device here, as far as the machine shows it."""
     probe = probe or Probe()
