@@ -254,7 +254,16 @@ def test_doctor_says_why_a_gpu_build_found_no_device(tmp_path: Path) -> None:
     hidden = machine(DRIVER, COMPILER, env={"CUDA_VISIBLE_DEVICES": ""})
     assert "hides every GPU" in lb.no_device_reason("cuda", hidden)
     shown = machine(DRIVER, COMPILER, env={"CUDA_VISIBLE_DEVICES": "0,1"})
-    assert "reports no usable GPU" in lb.no_device_reason("cuda", shown)
+    assert lb.no_device_reason("cuda", shown) == (
+        "the NVIDIA driver is installed but reports no usable GPU (see nvidia-smi)"
+    )
+    old = "NVRM version: NVIDIA UNIX x86_64 Kernel Module  535.104.05  Sat Aug 19 01:15:15 UTC 2023"
+    too_old = machine({"/proc/driver/nvidia/version": old}, COMPILER)
+    assert lb.nvidia_driver_version(too_old) == "535.104.05"
+    assert lb.no_device_reason("cuda", too_old).startswith(
+        "the NVIDIA driver 535.104.05 may be too old for this build (CUDA 13 builds need 580"
+    )
+    assert lb.nvidia_driver_version(machine(path={"nvidia-smi": "/usr/bin/nvidia-smi"})) is None
     assert "render device" in lb.no_device_reason("vulkan", machine())
     found = lb.describe_build(lib, gpu_offload=True)
     assert found["backend"] == "cuda" and found["device"] is True and "why" not in found

@@ -437,6 +437,16 @@ def library_dir() -> Path | None:
     return Path(spec.origin).parent / "lib" if spec and spec.origin else None
 
 
+CUDA_13_DRIVER = (580,)  # the oldest Linux driver a CUDA 13 build runs on (525 for CUDA 12)
+
+
+def nvidia_driver_version(probe: Probe) -> str | None:
+    """The Linux NVIDIA driver's version from /proc/driver/nvidia/version ("... Kernel
+    Module  535.104.05 ..."), or None where that file does not say."""
+    found = re.search(r"\b\d{3,}\.\d+(?:\.\d+)?\b", probe.read("/proc/driver/nvidia/version"))
+    return found.group(0) if found else None
+
+
 def no_device_reason(backend: str, probe: Probe | None = None) -> str:
     """Why a GPU build found no device here, as far as the machine shows it."""
     probe = probe or Probe()
@@ -448,6 +458,12 @@ def no_device_reason(backend: str, probe: Probe | None = None) -> str:
             return (
                 "no NVIDIA driver is installed (no /proc/driver/nvidia/version, nvidia-smi "
                 "or libcuda.so.1)"
+            )
+        version = nvidia_driver_version(probe)
+        if version and tuple(int(x) for x in version.split(".")) < CUDA_13_DRIVER:
+            return (
+                f"the NVIDIA driver {version} may be too old for this build (CUDA 13 builds "
+                "need 580 or newer, CUDA 12 builds 525) or reports no usable GPU (see nvidia-smi)"
             )
         return "the NVIDIA driver is installed but reports no usable GPU (see nvidia-smi)"
     if backend == "vulkan":
