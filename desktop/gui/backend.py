@@ -182,11 +182,14 @@ class Backend(QObject):
     def _warm_up(self, cancel: CancelToken) -> None:
         """Load the embedder and the core's answer and ingestion code now, while people
         look at the window, and run one search: loading them holds the GIL for a while
-        (native extensions, an ONNX session, pymilvus' lazy scipy import), which would
-        otherwise stall the window at the first drop or question."""
+        (native extensions, an ONNX session, pymilvus' lazy scipy import, RapidOCR's code),
+        which would otherwise stall the window at the first drop, scan or question."""
         try:
             import desktop.core.ingest.pipeline
             import desktop.core.rag.answer  # noqa: F401
+            from desktop.core.ingest.readers import ocr
+
+            ocr.preload()
 
             library = self.library(cancel)
             if library.store.embedding_info():

@@ -18,6 +18,7 @@ line between two lines starts a new paragraph (a blank line), as chunking cuts t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Sequence
@@ -63,6 +64,16 @@ def models_dir() -> Path:
     except ImportError as exc:
         raise ReadError(f"OCR is not available: rapidocr cannot be loaded ({reason(exc)})") from exc
     return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+def preload() -> None:
+    """Import RapidOCR's code, not its models, before the first scanned page. On two cores
+    that import held the GIL for up to 90 ms at a time (it reads its model table and
+    loads OpenCV), which stalled the window mid-ingestion (tests/bench/bench_ui with a
+    scanned PDF). It costs about 0.7 s and 37 MB. Without rapidocr it does nothing: the
+    first scan then says why."""
+    with contextlib.suppress(ImportError):
+        from rapidocr import RapidOCR  # noqa: F401
 
 
 def _load() -> Any:
