@@ -35,16 +35,14 @@ def _version(dist: str) -> str:
 
 def _llama_build() -> dict[str, Any]:
     """Which backend the llama.cpp build has and, for a GPU one, whether it found a device."""
-    from desktop.core.llm.llama_build import describe_build
+    from desktop.core.llm.llama_build import describe_build, library_dir
     from desktop.core.llm.llama_cpp import gpu_offload_supported
 
     try:
         offload = gpu_offload_supported()
-        import llama_cpp
     except Exception as exc:
         return {"backend": "unknown", "device": False, "text": f"llama_cpp does not load: {exc}"}
-    lib = Path(llama_cpp.__file__).parent / "lib"
-    return describe_build(lib, offload)
+    return describe_build(library_dir(), offload)
 
 
 def _gpu_offload(build: dict[str, Any]) -> str:

@@ -463,7 +463,8 @@ def no_device_reason(backend: str, probe: Probe | None = None) -> str:
         if version and tuple(int(x) for x in version.split(".")) < CUDA_13_DRIVER:
             return (
                 f"the NVIDIA driver {version} may be too old for this build (CUDA 13 builds "
-                "need 580 or newer, CUDA 12 builds 525) or reports no usable GPU (see nvidia-smi)"
+                f"need {CUDA_13_DRIVER[0]} or newer, CUDA 12 builds 525) or reports no usable "
+                "GPU (see nvidia-smi)"
             )
         return "the NVIDIA driver is installed but reports no usable GPU (see nvidia-smi)"
     if backend == "vulkan":
